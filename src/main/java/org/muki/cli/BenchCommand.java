@@ -1,0 +1,68 @@
+package org.muki.cli;
+
+import java.util.List;
+import java.util.Set;
+import java.util.SplittableRandom;
+
+import org.muki.model.Batch;
+import org.muki.model.BertConfig;
+import org.muki.model.BertModel;
+import org.muki.model.BertWeights;
+import org.muki.tensor.Backends;
+import org.muki.tensor.Ops;
+
+/**
+ * ./muki bench: a quick throughput check on random weights of a standard shape. One sequence is
+ * one forward pass of one input (in mc mode, one Monte-Carlo sample). The last line is exactly
+ * "sequences/s: N".
+ */
+final class BenchCommand {
+    private BenchCommand() {}
+
+    static int run(String[] argv) {
+        Args args = Args.parse("bench", argv, 1,
+                Set.of("shape", "backend", "mode", "batch", "seq", "mc-samples", "threads", "seconds", "vocab"), Set.of());
+        String shape = args.choice("shape", "mini", List.of("tiny", "mini", "small", "base"));
+        String mode = args.choice("mode", "eval", List.of("eval", "mc"));
+        String backend = args.string("backend", "java");
+        int batchSize = args.integer("batch", 32, 1);
+        int seq = args.integer("seq", 128, 1);
+        int samples = mode.equals("mc") ? args.integer("mc-samples", 16, 1) : 1;
+        int threads = args.integer("threads", Runtime.getRuntime().availableProcessors(), 1);
+        double seconds = args.number("seconds", 10, 0.1, 3600);
+        BertConfig config = BertConfig.shape(shape, args.integer("vocab", 30522, 2), List.of("a", "b"));
+        if (seq > config.maxPositions()) throw new org.muki.MukiException("bench: --seq " + seq + " exceeds " + config.maxPositions());
+
+        SplittableRandom rng = new SplittableRandom(1);
+        int[] ids = new int[batchSize * seq], types = new int[batchSize * seq], mask = new int[batchSize * seq], keys = new int[batchSize];
+        for (int i = 0; i < ids.length; i++) {
+            ids[i] = rng.nextInt(config.vocabSize());
+            mask[i] = 1;
+        }
+        for (int b = 0; b < batchSize; b++) keys[b] = b;
+        Batch batch = new Batch(batchSize, seq, ids, types, mask, keys);
+
+        try (Ops ops = Backends.create(backend, threads)) {
+            BertModel model = new BertModel(config, BertWeights.random(config, 7), ops);
+            System.out.printf("bench: shape %s (L%d/H%d/A%d/I%d), backend %s, mode %s, batch %d, seq %d, K %d, threads %d%n",
+                    shape, config.numLayers(), config.hiddenSize(), config.numHeads(), config.intermediateSize(),
+                    ops.name(), mode, batchSize, seq, samples, threads);
+            Runnable pass = mode.equals("mc")
+                    ? () -> model.mcLogits(batch, samples, 42, 0.1f, 0.1f)
+                    : () -> model.logits(batch);
+            pass.run(); // warm-up: JIT, buffers, native libraries
+            long start = System.nanoTime();
+            long deadline = start + (long) (seconds * 1e9);
+            int passes = 0;
+            while (passes == 0 || System.nanoTime() < deadline) {
+                long t0 = System.nanoTime();
+                pass.run();
+                passes++;
+                System.out.printf("pass %d: %.3f s%n", passes, (System.nanoTime() - t0) / 1e9);
+            }
+            double elapsed = (System.nanoTime() - start) / 1e9;
+            System.out.printf("sequences/s: %.2f%n", (double) passes * batchSize * samples / elapsed);
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,54 @@
+package org.muki.cli;
+
+import org.muki.MukiException;
+
+/** Entry point: one class per command; user errors print one line and exit 2. */
+public final class Main {
+    private static final String USAGE = """
+            usage: ./muki <command> [options]
+              predict   --model DIR --input FILE.jsonl [--output FILE.jsonl] [--backend java|java-scalar|nd4j]
+                        [--mc-samples K --seed S] [--dropout P] [--attention-dropout P] [--batch-size N]
+                        [--max-length N] [--threads T] [--overwrite]
+              tokenize  --vocab FILE [--uncased|--cased] [--input FILE] [--max-length N]
+              bench     --shape tiny|mini|small|base --backend NAME --mode mc|eval [--batch 32] [--seq 128]
+                        [--mc-samples 16] [--threads T] [--seconds S]
+            """;
+
+    private Main() {}
+
+    public static void main(String[] argv) {
+        int code;
+        try {
+            code = run(argv);
+        } catch (MukiException e) {
+            System.err.println("muki: " + e.getMessage());
+            code = 2;
+        } catch (OutOfMemoryError e) {
+            System.err.println("muki: out of memory (raise -Xmx through MUKI_JAVA_OPTS, or lower --batch-size)");
+            code = 1;
+        } catch (Throwable e) {
+            System.err.println("muki: internal error: " + e);
+            if (System.getenv("MUKI_DEBUG") != null) e.printStackTrace();
+            code = 1;
+        }
+        System.out.flush();
+        System.exit(code);
+    }
+
+    static int run(String[] argv) throws Exception {
+        if (argv.length == 0 || argv[0].equals("--help") || argv[0].equals("-h")) {
+            System.out.print(USAGE);
+            return argv.length == 0 ? 2 : 0;
+        }
+        if (argv.length > 1 && (argv[1].equals("--help") || argv[1].equals("-h"))) {
+            System.out.print(USAGE);
+            return 0;
+        }
+        return switch (argv[0]) {
+            case "predict" -> PredictCommand.run(argv);
+            case "tokenize" -> TokenizeCommand.run(argv);
+            case "bench" -> BenchCommand.run(argv);
+            default -> throw new MukiException("unknown command '" + argv[0] + "' (commands: predict, tokenize, bench)");
+        };
+    }
+}

@@ -1,0 +1,241 @@
+package org.muki.io;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import org.muki.MukiException;
+import org.muki.model.BertConfig;
+import org.muki.model.BertWeights;
+import org.muki.model.HostTensor;
+import org.muki.text.Vocab;
+
+/**
+ * A Hugging Face model directory: config.json, model.safetensors and (optionally) vocab.txt.
+ * Names are Hugging Face's; a checkpoint of BertModel (no "bert." prefix, no head) loads as an
+ * encoder, old LayerNorm.gamma/beta names are accepted, and fields of config.json that this
+ * project does not use are kept and written back unchanged.
+ *
+ * @param configJson the config.json as read (or as it will be written)
+ * @param vocab      null when the directory has no vocab.txt
+ */
+public record HfCheckpoint(BertConfig config, BertWeights weights, ObjectNode configJson, Vocab vocab) {
+
+    public static final String CONFIG = "config.json";
+    public static final String WEIGHTS = "model.safetensors";
+    public static final String VOCAB = "vocab.txt";
+
+    /** Buffers and heads that a classifier does not use; skipped without a warning. */
+    private static boolean knownUnused(String name) {
+        return name.endsWith("embeddings.position_ids") || name.startsWith("cls.");
+    }
+
+    public static HfCheckpoint load(Path dir) {
+        if (!Files.isDirectory(dir)) throw new MukiException(dir + ": not a model directory");
+        Path configFile = dir.resolve(CONFIG);
+        if (!Files.isRegularFile(configFile)) throw new MukiException(configFile + ": missing");
+        JsonNode node = Json.read(configFile);
+        if (!node.isObject()) throw new MukiException(configFile + ": not a JSON object");
+        ObjectNode json = (ObjectNode) node;
+        Path weightsFile = dir.resolve(WEIGHTS);
+        if (!Files.isRegularFile(weightsFile)) {
+            if (Files.isRegularFile(dir.resolve("pytorch_model.bin"))) {
+                throw new MukiException(weightsFile + ": missing; the directory has pytorch_model.bin, convert it with "
+                        + "tools/convert_bin_to_safetensors.py");
+            }
+            throw new MukiException(weightsFile + ": missing");
+        }
+        SafeTensors st = SafeTensors.open(weightsFile);
+        try {
+            Map<String, String> canonical = new LinkedHashMap<>();
+            for (String name : st.entries().keySet()) {
+                String c = canonicalName(name);
+                if (canonical.put(c, name) != null) {
+                    throw new MukiException(weightsFile + ": tensors '" + name + "' and '" + canonical.get(c)
+                            + "' name the same parameter");
+                }
+            }
+            boolean hasHead = canonical.containsKey("classifier.weight");
+            List<String> labels = hasHead ? labels(configFile, json, st.entries().get(canonical.get("classifier.weight")))
+                    : List.of();
+            BertConfig config = parseConfig(configFile, json, labels);
+            Map<String, HostTensor> tensors = new LinkedHashMap<>();
+            for (var e : BertWeights.expectedShapes(config, hasHead).entrySet()) {
+                String stored = canonical.remove(e.getKey());
+                if (stored == null) throw new MukiException(weightsFile + ": missing tensor '" + e.getKey() + "'");
+                int[] shape = st.entries().get(stored).shape();
+                if (!Arrays.equals(shape, e.getValue())) {
+                    throw new MukiException(weightsFile + ": tensor '" + stored + "' has shape " + Arrays.toString(shape)
+                            + " but " + CONFIG + " implies " + Arrays.toString(e.getValue()));
+                }
+                tensors.put(e.getKey(), st.readFloat(stored));
+            }
+            List<String> unused = new ArrayList<>();
+            for (String stored : canonical.values()) if (!knownUnused(stored)) unused.add(stored);
+            if (!unused.isEmpty()) {
+                System.err.println("muki: warning: " + weightsFile + ": ignoring " + unused.size()
+                        + " tensor(s) a BERT classifier does not use: " + String.join(", ", unused.subList(0, Math.min(5, unused.size())))
+                        + (unused.size() > 5 ? ", ..." : ""));
+            }
+            Path vocabFile = dir.resolve(VOCAB);
+            Vocab vocab = Files.isRegularFile(vocabFile) ? Vocab.load(vocabFile) : null;
+            if (vocab != null && vocab.size() != config.vocabSize()) {
+                throw new MukiException(vocabFile + ": " + vocab.size() + " tokens but " + CONFIG + " has vocab_size "
+                        + config.vocabSize());
+            }
+            return new HfCheckpoint(config, new BertWeights(tensors), json, vocab);
+        } finally {
+            st.close();
+        }
+    }
+
+    /** Maps BertModel names (no prefix) and TF-era LayerNorm names onto BertForSequenceClassification's. */
+    static String canonicalName(String name) {
+        String n = name.replace("LayerNorm.gamma", "LayerNorm.weight").replace("LayerNorm.beta", "LayerNorm.bias");
+        if (n.startsWith("embeddings.") || n.startsWith("encoder.") || n.startsWith("pooler.")) n = BertWeights.PREFIX + n;
+        return n;
+    }
+
+    private static List<String> labels(Path configFile, ObjectNode json, SafeTensors.Entry classifier) {
+        int rows = classifier.shape().length == 2 ? classifier.shape()[0] : -1;
+        JsonNode id2label = json.get("id2label");
+        if (id2label == null || id2label.isNull()) {
+            List<String> out = new ArrayList<>();
+            for (int i = 0; i < rows; i++) out.add("LABEL_" + i);
+            return out;
+        }
+        if (!id2label.isObject()) throw new MukiException(configFile + ": id2label is not an object");
+        String[] names = new String[id2label.size()];
+        var it = id2label.fields();
+        while (it.hasNext()) {
+            var e = it.next();
+            int id;
+            try {
+                id = Integer.parseInt(e.getKey());
+            } catch (NumberFormatException ex) {
+                throw new MukiException(configFile + ": id2label key '" + e.getKey() + "' is not an integer");
+            }
+            if (id < 0 || id >= names.length) {
+                throw new MukiException(configFile + ": id2label ids must be 0.." + (names.length - 1) + ", found " + id);
+            }
+            if (!e.getValue().isTextual()) throw new MukiException(configFile + ": id2label[" + id + "] is not a string");
+            names[id] = e.getValue().asText();
+        }
+        if (names.length != rows) {
+            throw new MukiException(configFile + ": id2label has " + names.length + " labels but the classifier has "
+                    + rows + " outputs");
+        }
+        List<String> labels = List.of(names);
+        if (new java.util.HashSet<>(labels).size() != labels.size()) {
+            throw new MukiException(configFile + ": id2label names a label twice");
+        }
+        JsonNode label2id = json.get("label2id");
+        if (label2id != null && label2id.isObject()) {
+            for (int i = 0; i < names.length; i++) {
+                JsonNode id = label2id.get(names[i]);
+                if (id == null || !id.canConvertToInt() || id.asInt() != i) {
+                    throw new MukiException(configFile + ": label2id['" + names[i] + "'] disagrees with id2label (" + i + ")");
+                }
+            }
+        }
+        return labels;
+    }
+
+    private static BertConfig parseConfig(Path file, ObjectNode json, List<String> labels) {
+        String modelType = text(file, json, "model_type", "bert");
+        if (!modelType.equals("bert")) throw new MukiException(file + ": model_type '" + modelType + "' is not supported (bert only)");
+        String act = text(file, json, "hidden_act", "gelu");
+        if (!act.equals("gelu")) throw new MukiException(file + ": hidden_act '" + act + "' is not supported (gelu only)");
+        String pos = text(file, json, "position_embedding_type", "absolute");
+        if (!pos.equals("absolute")) throw new MukiException(file + ": position_embedding_type '" + pos + "' is not supported");
+        float hiddenDrop = number(file, json, "hidden_dropout_prob", 0.1);
+        JsonNode cd = json.get("classifier_dropout");
+        float classDrop = cd == null || cd.isNull() ? hiddenDrop : number(file, json, "classifier_dropout", 0.1);
+        BertConfig c = new BertConfig(
+                integer(file, json, "vocab_size", 30522), integer(file, json, "hidden_size", 768),
+                integer(file, json, "num_hidden_layers", 12), integer(file, json, "num_attention_heads", 12),
+                integer(file, json, "intermediate_size", 3072), integer(file, json, "max_position_embeddings", 512),
+                integer(file, json, "type_vocab_size", 2), number(file, json, "layer_norm_eps", 1e-12),
+                hiddenDrop, number(file, json, "attention_probs_dropout_prob", 0.1), classDrop, labels);
+        List<String> problems = c.problems();
+        if (!problems.isEmpty()) throw new MukiException(file + ": " + problems.get(0));
+        return c;
+    }
+
+    private static String text(Path file, ObjectNode json, String field, String def) {
+        JsonNode n = json.get(field);
+        if (n == null || n.isNull()) return def;
+        if (!n.isTextual()) throw new MukiException(file + ": " + field + " must be a string");
+        return n.asText();
+    }
+
+    private static int integer(Path file, ObjectNode json, String field, int def) {
+        JsonNode n = json.get(field);
+        if (n == null || n.isNull()) return def;
+        if (!n.isIntegralNumber() || !n.canConvertToInt()) throw new MukiException(file + ": " + field + " must be an integer, got " + n);
+        return n.asInt();
+    }
+
+    private static float number(Path file, ObjectNode json, String field, double def) {
+        JsonNode n = json.get(field);
+        if (n == null || n.isNull()) return (float) def;
+        if (!n.isNumber()) throw new MukiException(file + ": " + field + " must be a number, got " + n);
+        return (float) n.asDouble();
+    }
+
+    /** The config.json for a model: the original fields kept, the model's own fields set. */
+    public static ObjectNode configJson(BertConfig c, ObjectNode original) {
+        ObjectNode j = original == null ? Json.MAPPER.createObjectNode() : original.deepCopy();
+        j.putArray("architectures").add(c.numLabels() > 0 ? "BertForSequenceClassification" : "BertModel");
+        j.put("model_type", "bert");
+        j.put("vocab_size", c.vocabSize());
+        j.put("hidden_size", c.hiddenSize());
+        j.put("num_hidden_layers", c.numLayers());
+        j.put("num_attention_heads", c.numHeads());
+        j.put("intermediate_size", c.intermediateSize());
+        j.put("hidden_act", "gelu");
+        j.put("hidden_dropout_prob", c.hiddenDropout());
+        j.put("attention_probs_dropout_prob", c.attentionDropout());
+        j.put("classifier_dropout", c.classifierDropout());
+        j.put("max_position_embeddings", c.maxPositions());
+        j.put("type_vocab_size", c.typeVocabSize());
+        j.put("layer_norm_eps", c.layerNormEps());
+        if (!j.has("pad_token_id")) j.put("pad_token_id", 0);
+        if (!j.has("position_embedding_type")) j.put("position_embedding_type", "absolute");
+        if (c.numLabels() > 0) {
+            ObjectNode id2label = j.putObject("id2label");
+            ObjectNode label2id = j.putObject("label2id");
+            for (int i = 0; i < c.numLabels(); i++) {
+                id2label.put(Integer.toString(i), c.labels().get(i));
+                label2id.put(c.labels().get(i), i);
+            }
+        }
+        return j;
+    }
+
+    /** Writes config.json, model.safetensors (F32) and vocab.txt (when present) into dir. */
+    public void save(Path dir) {
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new MukiException(dir + ": cannot create (" + e.getMessage() + ")");
+        }
+        ObjectNode json = configJson(config, configJson);
+        Map<String, HostTensor> ordered = new LinkedHashMap<>();
+        for (String name : BertWeights.expectedShapes(config, weights.hasClassifier()).keySet()) {
+            ordered.put(name, weights.get(name));
+        }
+        SafeTensors.write(dir.resolve(WEIGHTS), ordered);
+        AtomicFiles.write(dir.resolve(CONFIG), out -> out.write(
+                Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsBytes(json)));
+        if (vocab != null) vocab.save(dir.resolve(VOCAB));
+    }
+}

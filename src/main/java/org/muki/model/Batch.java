@@ -1,0 +1,30 @@
+package org.muki.model;
+
+/**
+ * A batch of token sequences padded to their own longest length (row-major [size, seqLen]).
+ *
+ * @param instanceKeys per sequence: a stable key for its dropout masks (e.g. its input index)
+ */
+public record Batch(int size, int seqLen, int[] inputIds, int[] typeIds, int[] attentionMask, int[] instanceKeys) {
+    public Batch {
+        int n = size * seqLen;
+        if (size <= 0 || seqLen <= 0) throw new IllegalArgumentException("empty batch");
+        if (inputIds.length != n || typeIds.length != n || attentionMask.length != n || instanceKeys.length != size) {
+            throw new IllegalArgumentException("batch arrays do not match " + size + " x " + seqLen);
+        }
+    }
+
+    /** Pads sequences (each with its own types and mask) to the longest one with id 0, mask 0. */
+    public static Batch pad(int[][] ids, int[][] types, int[][] masks, int[] instanceKeys) {
+        int t = 0;
+        for (int[] s : ids) t = Math.max(t, s.length);
+        int b = ids.length;
+        int[] id = new int[b * t], ty = new int[b * t], m = new int[b * t];
+        for (int i = 0; i < b; i++) {
+            System.arraycopy(ids[i], 0, id, i * t, ids[i].length);
+            System.arraycopy(types[i], 0, ty, i * t, types[i].length);
+            System.arraycopy(masks[i], 0, m, i * t, masks[i].length);
+        }
+        return new Batch(b, t, id, ty, m, instanceKeys.clone());
+    }
+}

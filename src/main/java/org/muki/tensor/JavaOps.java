@@ -1,0 +1,243 @@
+package org.muki.tensor;
+
+/**
+ * The plain-Java backend: heap float arrays, no native code, multi-threaded over rows. The one
+ * switch `vector` picks the Vector API GEMM (fast path) or the three-loop GEMM (the readable
+ * reference the tests compare against); every other op is shared by both.
+ */
+public final class JavaOps implements Ops {
+
+    /** A row-major matrix on the Java heap. */
+    public record JTensor(float[] data, int rows, int cols) implements Tensor {}
+
+    private final boolean vector;
+    private final Gemm gemm;
+    private final Parallel parallel;
+    // Reused across gemm calls (ops are called from one thread; workers only read them).
+    private float[] packBuffer = new float[0];
+    private float[] transposeBuffer = new float[0];
+
+    public JavaOps(boolean vector, int threads) {
+        this.vector = vector;
+        this.gemm = vector ? new VectorGemm() : new ScalarGemm();
+        this.parallel = new Parallel(threads);
+    }
+
+    @Override
+    public String name() {
+        return vector ? "java" : "java-scalar";
+    }
+
+    private static float[] grow(float[] buffer, int size) {
+        return buffer.length >= size ? buffer : new float[size];
+    }
+
+    private static JTensor j(Tensor t) {
+        return (JTensor) t;
+    }
+
+    private static void require(boolean ok, String what) {
+        if (!ok) throw new IllegalArgumentException(what);
+    }
+
+    @Override
+    public Tensor allocate(int rows, int cols) {
+        return new JTensor(new float[Math.multiplyExact(rows, cols)], rows, cols);
+    }
+
+    @Override
+    public Tensor upload(float[] host, int rows, int cols) {
+        require(host.length == rows * cols, "upload: " + host.length + " values for " + rows + "x" + cols);
+        return new JTensor(host.clone(), rows, cols);
+    }
+
+    @Override
+    public void download(Tensor t, float[] host) {
+        System.arraycopy(j(t).data, 0, host, 0, j(t).data.length);
+    }
+
+    @Override
+    public void gemm(Tensor ta, boolean transA, Tensor tb, boolean transB, Tensor tc, float beta) {
+        JTensor a = j(ta), b = j(tb), c = j(tc);
+        int m = transA ? a.cols : a.rows;
+        int k = transA ? a.rows : a.cols;
+        int n = transB ? b.rows : b.cols;
+        require((transB ? b.cols : b.rows) == k && c.rows == m && c.cols == n,
+                "gemm: shapes " + a.rows + "x" + a.cols + (transA ? "^T" : "") + " * " + b.rows + "x" + b.cols
+                        + (transB ? "^T" : "") + " -> " + c.rows + "x" + c.cols);
+        if (vector) {
+            // Pack op(b) (and op(a) when transposed) once; threads share the packed panels.
+            float[] packed = packBuffer = grow(packBuffer, VectorGemm.packedSize(n, k));
+            VectorGemm.packB(n, k, b.data, 0, b.cols, transB, packed);
+            float[] aRows = a.data;
+            if (transA) {
+                aRows = transposeBuffer = grow(transposeBuffer, m * k);
+                VectorGemm.transposeInto(m, k, a.data, 0, a.cols, aRows);
+            }
+            float[] ar = aRows;
+            parallel.range(m, VectorGemm.MR, (from, to) ->
+                    VectorGemm.rows(from, to, n, k, ar, 0, k, packed, c.data, 0, n, 1f, beta));
+        } else {
+            parallel.range(m, 1, (from, to) -> gemm.run(to - from, n, k,
+                    a.data, transA ? from : from * a.cols, a.cols, transA,
+                    b.data, 0, b.cols, transB, c.data, from * n, n, 1f, beta));
+        }
+    }
+
+    @Override
+    public void addBias(Tensor tx, Tensor tbias) {
+        JTensor x = j(tx), bias = j(tbias);
+        require(bias.data.length == x.cols, "addBias: bias of " + bias.data.length + " for width " + x.cols);
+        int w = x.cols;
+        parallel.range(x.rows, 1, (from, to) -> {
+            for (int r = from; r < to; r++) {
+                int o = r * w;
+                for (int c = 0; c < w; c++) x.data[o + c] += bias.data[c];
+            }
+        });
+    }
+
+    @Override
+    public void add(Tensor tx, Tensor tother) {
+        JTensor x = j(tx), o = j(tother);
+        require(x.data.length == o.data.length, "add: sizes differ");
+        int w = x.cols;
+        parallel.range(x.rows, 1, (from, to) -> {
+            for (int i = from * w; i < to * w; i++) x.data[i] += o.data[i];
+        });
+    }
+
+    @Override
+    public void gelu(Tensor tx) {
+        JTensor x = j(tx);
+        int w = x.cols;
+        parallel.range(x.rows, 1, (from, to) -> {
+            for (int i = from * w; i < to * w; i++) x.data[i] = Erf.gelu(x.data[i]);
+        });
+    }
+
+    @Override
+    public void tanh(Tensor tx) {
+        JTensor x = j(tx);
+        for (int i = 0; i < x.data.length; i++) x.data[i] = (float) Math.tanh(x.data[i]);
+    }
+
+    @Override
+    public void layerNorm(Tensor tx, Tensor tg, Tensor tb, float eps, Tensor tout) {
+        JTensor x = j(tx), g = j(tg), b = j(tb), out = j(tout);
+        int w = x.cols;
+        require(g.data.length == w && b.data.length == w && out.data.length == x.data.length, "layerNorm: shapes");
+        parallel.range(x.rows, 1, (from, to) -> {
+            for (int r = from; r < to; r++) {
+                int o = r * w;
+                double mean = 0;
+                for (int c = 0; c < w; c++) mean += x.data[o + c];
+                mean /= w;
+                double var = 0;
+                for (int c = 0; c < w; c++) {
+                    double d = x.data[o + c] - mean;
+                    var += d * d;
+                }
+                var /= w;
+                float inv = (float) (1.0 / Math.sqrt(var + eps));
+                float m = (float) mean;
+                for (int c = 0; c < w; c++) out.data[o + c] = (x.data[o + c] - m) * inv * g.data[c] + b.data[c];
+            }
+        });
+    }
+
+    @Override
+    public void embed(int[] ids, int[] typeIds, int seqLen, Tensor tw, Tensor tp, Tensor tt, Tensor tout) {
+        JTensor words = j(tw), pos = j(tp), types = j(tt), out = j(tout);
+        int w = out.cols;
+        require(ids.length == out.rows && typeIds.length == out.rows, "embed: " + ids.length + " ids for " + out.rows + " rows");
+        parallel.range(out.rows, 1, (from, to) -> {
+            for (int r = from; r < to; r++) {
+                int wo = ids[r] * w, po = (r % seqLen) * w, to2 = typeIds[r] * w, o = r * w;
+                for (int c = 0; c < w; c++) {
+                    out.data[o + c] = words.data[wo + c] + pos.data[po + c] + types.data[to2 + c];
+                }
+            }
+        });
+    }
+
+    @Override
+    public void gatherRows(Tensor tsrc, int[] rows, Tensor tdst) {
+        JTensor src = j(tsrc), dst = j(tdst);
+        int w = src.cols;
+        require(dst.cols == w && dst.rows == rows.length, "gatherRows: shapes");
+        for (int r = 0; r < rows.length; r++) System.arraycopy(src.data, rows[r] * w, dst.data, r * w, w);
+    }
+
+    @Override
+    public void dropout(Tensor tx, Dropout dropout, int siteCode, int rowsPerInstance) {
+        JTensor x = j(tx);
+        int w = x.cols;
+        require(x.rows == dropout.rows() * rowsPerInstance, "dropout: " + x.rows + " rows for "
+                + dropout.rows() + " x " + rowsPerInstance);
+        float p = dropout.hiddenP();
+        if (p == 0f) return;
+        parallel.range(x.rows, 1, (from, to) -> {
+            float[] mask = new float[w];
+            for (int r = from; r < to; r++) {
+                int token = r % rowsPerInstance;
+                dropout.fill(r / rowsPerInstance, siteCode, p, (long) token * w, w, mask, 0);
+                int o = r * w;
+                for (int c = 0; c < w; c++) x.data[o + c] *= mask[c];
+            }
+        });
+    }
+
+    @Override
+    public void attention(Tensor tq, Tensor tk, Tensor tv, float[] maskAdd, AttentionShape s,
+                          Dropout dropout, int siteCode, Tensor tprobs, Tensor tctx) {
+        JTensor q = j(tq), k = j(tk), v = j(tv), probs = j(tprobs), ctx = j(tctx);
+        int t = s.seqLen(), h = s.hidden(), dh = s.headDim();
+        require(q.rows == s.batch() * t && q.cols == h && probs.rows == s.batch() * s.heads() * t
+                && probs.cols == t && ctx.rows == q.rows && ctx.cols == h && maskAdd.length == s.batch() * t,
+                "attention: shapes");
+        float scale = (float) (1.0 / Math.sqrt(dh));
+        boolean drop = dropout != null && dropout.attentionP() > 0f;
+        parallel.range(s.batch() * s.heads(), 1, (from, to) -> {
+            float[] mask = drop ? new float[t] : null;
+            float[] dropped = drop ? new float[t * t] : null;
+            for (int nh = from; nh < to; nh++) {
+                int n = nh / s.heads(), head = nh % s.heads();
+                int io = n * t * h + head * dh;
+                int po = nh * t * t;
+                gemm.run(t, t, dh, q.data, io, h, false, k.data, io, h, true, probs.data, po, t, scale, 0f);
+                for (int row = 0; row < t; row++) {
+                    int ro = po + row * t;
+                    float max = Float.NEGATIVE_INFINITY;
+                    for (int c = 0; c < t; c++) {
+                        float val = probs.data[ro + c] + maskAdd[n * t + c];
+                        probs.data[ro + c] = val;
+                        if (val > max) max = val;
+                    }
+                    float sum = 0f;
+                    for (int c = 0; c < t; c++) {
+                        float e = (float) Math.exp(probs.data[ro + c] - max);
+                        probs.data[ro + c] = e;
+                        sum += e;
+                    }
+                    float inv = 1f / sum;
+                    for (int c = 0; c < t; c++) probs.data[ro + c] *= inv;
+                    if (drop) {
+                        long e0 = ((long) head * s.maxPositions() + row) * s.maxPositions();
+                        dropout.fill(n, siteCode, dropout.attentionP(), e0, t, mask, 0);
+                        for (int c = 0; c < t; c++) dropped[row * t + c] = probs.data[ro + c] * mask[c];
+                    }
+                }
+                // probs keeps the softmax before dropout (what the backward pass needs).
+                float[] pa = drop ? dropped : probs.data;
+                int pOff = drop ? 0 : po;
+                gemm.run(t, dh, t, pa, pOff, t, false, v.data, io, h, false, ctx.data, io, h, 1f, 0f);
+            }
+        });
+    }
+
+    @Override
+    public void close() {
+        parallel.close();
+    }
+}

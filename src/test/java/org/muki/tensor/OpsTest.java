@@ -1,0 +1,154 @@
+package org.muki.tensor;
+
+import static org.muki.TestSupport.assertClose;
+import static org.muki.TestSupport.random;
+
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Every op of the fast backends (java with the Vector API, nd4j) against the scalar reference
+ * (java-scalar) on odd shapes. Tolerances: 2e-5 relative to the operands' scale for GEMM sums of
+ * up to a few hundred terms, 1e-5 for element-wise ops.
+ */
+class OpsTest {
+    private static final Ops REFERENCE = new JavaOps(false, 2);
+    private static final Ops JAVA = new JavaOps(true, 2);
+    private static final Ops ND4J = Nd4jOps.create(2);
+
+    static Stream<Ops> fast() {
+        return Stream.of(JAVA, ND4J);
+    }
+
+    @AfterAll
+    static void close() {
+        REFERENCE.close();
+        JAVA.close();
+        ND4J.close();
+    }
+
+    private static float[] get(Ops ops, Tensor t) {
+        float[] h = new float[(int) t.size()];
+        ops.download(t, h);
+        return h;
+    }
+
+    static Stream<Arguments> gemmCases() {
+        Stream.Builder<Arguments> b = Stream.builder();
+        int[][] shapes = {{1, 1, 1}, {5, 7, 3}, {4, 64, 16}, {37, 65, 129}, {130, 33, 70}, {3, 200, 1}};
+        for (Ops ops : new Ops[] {JAVA, ND4J}) {
+            for (int[] s : shapes) {
+                for (int t = 0; t < 4; t++) b.add(Arguments.of(ops, s[0], s[1], s[2], (t & 1) != 0, (t & 2) != 0));
+            }
+        }
+        return b.build();
+    }
+
+    @ParameterizedTest(name = "{0} gemm m={1} n={2} k={3} transA={4} transB={5}", autoCloseArguments = false)
+    @MethodSource("gemmCases")
+    void gemmMatchesReference(Ops ops, int m, int n, int k, boolean ta, boolean tb) {
+        float[] a = random(m * k, 1, 1f), bm = random(k * n, 2, 1f), c0 = random(m * n, 3, 1f);
+        for (float beta : new float[] {0f, 0.5f}) {
+            Tensor ra = REFERENCE.upload(a, ta ? k : m, ta ? m : k), rb = REFERENCE.upload(bm, tb ? n : k, tb ? k : n);
+            Tensor rc = REFERENCE.upload(c0, m, n);
+            REFERENCE.gemm(ra, ta, rb, tb, rc, beta);
+            Tensor fa = ops.upload(a, ta ? k : m, ta ? m : k), fb = ops.upload(bm, tb ? n : k, tb ? k : n);
+            Tensor fc = ops.upload(c0, m, n);
+            ops.gemm(fa, ta, fb, tb, fc, beta);
+            assertClose(get(REFERENCE, rc), get(ops, fc), 2e-5 * Math.max(1, k), ops.name() + " gemm beta " + beta);
+        }
+    }
+
+    @ParameterizedTest(name = "{0}", autoCloseArguments = false)
+    @MethodSource("fast")
+    void elementwiseOpsMatchReference(Ops ops) {
+        int rows = 13, cols = 37;
+        float[] x = random(rows * cols, 4, 3f), y = random(rows * cols, 5, 1f), bias = random(cols, 6, 1f);
+        float[] g = random(cols, 7, 1f), be = random(cols, 8, 1f);
+        for (String op : new String[] {"addBias", "add", "gelu", "tanh", "layerNorm"}) {
+            float[][] results = new float[2][];
+            Ops[] both = {REFERENCE, ops};
+            for (int i = 0; i < 2; i++) {
+                Ops o = both[i];
+                Tensor tx = o.upload(x, rows, cols), out = o.allocate(rows, cols);
+                switch (op) {
+                    case "addBias" -> o.addBias(tx, o.upload(bias, 1, cols));
+                    case "add" -> o.add(tx, o.upload(y, rows, cols));
+                    case "gelu" -> o.gelu(tx);
+                    case "tanh" -> o.tanh(tx);
+                    default -> o.layerNorm(tx, o.upload(g, 1, cols), o.upload(be, 1, cols), 1e-12f, out);
+                }
+                results[i] = get(o, op.equals("layerNorm") ? out : tx);
+            }
+            assertClose(results[0], results[1], 1e-5, ops.name() + " " + op);
+        }
+    }
+
+    @Test
+    void geluIsTheErfForm() {
+        // Phi(1) = 0.841344746..., so gelu(1) = 0.8413447; the tanh approximation gives 0.8411920.
+        Tensor t = REFERENCE.upload(new float[] {1f, -1f, 0f, 3f}, 1, 4);
+        REFERENCE.gelu(t);
+        assertClose(new float[] {0.8413447f, -0.15865525f, 0f, 2.9959502f}, get(REFERENCE, t), 2e-7, "gelu");
+    }
+
+    @ParameterizedTest(name = "{0}", autoCloseArguments = false)
+    @MethodSource("fast")
+    void embedGatherAndDropoutMatchReference(Ops ops) {
+        int vocab = 11, h = 20, t = 5, b = 3;
+        float[] w = random(vocab * h, 9, 1f), p = random(8 * h, 10, 1f), ty = random(2 * h, 11, 1f);
+        int[] ids = new int[b * t], types = new int[b * t];
+        for (int i = 0; i < ids.length; i++) {
+            ids[i] = (i * 7) % vocab;
+            types[i] = i % 3 == 0 ? 1 : 0;
+        }
+        int[] rows = {14, 0, 3, 3, 9};
+        Dropout d = new Dropout(5, 0.3f, 0.2f, new int[] {4, 8, 9}, new int[] {0, 1, 2});
+        float[][] out = new float[2][];
+        float[][] gathered = new float[2][];
+        Ops[] both = {REFERENCE, ops};
+        for (int i = 0; i < 2; i++) {
+            Ops o = both[i];
+            Tensor e = o.allocate(b * t, h);
+            o.embed(ids, types, t, o.upload(w, vocab, h), o.upload(p, 8, h), o.upload(ty, 2, h), e);
+            Tensor g = o.allocate(rows.length, h);
+            o.gatherRows(e, rows, g);
+            gathered[i] = get(o, g);
+            o.dropout(e, d, 17, t);
+            out[i] = get(o, e);
+        }
+        assertClose(gathered[0], gathered[1], 1e-6, ops.name() + " embed + gather");
+        assertClose(out[0], out[1], 1e-6, ops.name() + " embed + dropout");
+    }
+
+    @ParameterizedTest(name = "{0}", autoCloseArguments = false)
+    @MethodSource("fast")
+    void attentionMatchesReferenceWithMaskAndDropout(Ops ops) {
+        for (int t : new int[] {1, 7, 33}) {
+            AttentionShape s = new AttentionShape(3, t, 3, 12, 64);
+            int rows = s.batch() * t, h = s.hidden();
+            float[] q = random(rows * h, 12, 1f), k = random(rows * h, 13, 1f), v = random(rows * h, 14, 1f);
+            float[] mask = new float[s.batch() * t];
+            for (int j = 0; j < t; j++) if (j > t / 2 + 1) mask[t + j] = -Float.MAX_VALUE; // row 1 is padded
+            for (Dropout d : new Dropout[] {null, new Dropout(3, 0.1f, 0.3f, new int[] {0, 1, 2}, new int[] {2, 1, 0})}) {
+                float[][] probs = new float[2][], ctx = new float[2][];
+                Ops[] both = {REFERENCE, ops};
+                for (int i = 0; i < 2; i++) {
+                    Ops o = both[i];
+                    Tensor p = o.allocate(s.batch() * s.heads() * t, t), c = o.allocate(rows, h);
+                    o.attention(o.upload(q, rows, h), o.upload(k, rows, h), o.upload(v, rows, h), mask, s, d, 9, p, c);
+                    probs[i] = get(o, p);
+                    ctx[i] = get(o, c);
+                }
+                String what = ops.name() + " attention t=" + t + (d == null ? "" : " with dropout");
+                assertClose(probs[0], probs[1], 1e-5, what + " probs");
+                assertClose(ctx[0], ctx[1], 1e-4, what + " context");
+            }
+        }
+    }
+}
