@@ -9,6 +9,7 @@ public final class Main {
               predict   --model DIR --input FILE.jsonl [--output FILE.jsonl] [--backend java|java-scalar|nd4j]
                         [--mc-samples K --seed S] [--dropout P] [--attention-dropout P] [--batch-size N]
                         [--max-length N] [--threads T] [--overwrite]
+              init      --labels A,B,... --vocab FILE --out DIR [--shape tiny|mini|small|base] [--seed S] [--overwrite]
               tokenize  --vocab FILE [--uncased|--cased] [--input FILE] [--max-length N]
               bench     --shape tiny|mini|small|base --backend NAME --mode mc|eval [--batch 32] [--seq 128]
                         [--mc-samples 16] [--threads T] [--seconds S]
@@ -47,8 +48,9 @@ public final class Main {
         return switch (argv[0]) {
             case "predict" -> PredictCommand.run(argv);
             case "tokenize" -> TokenizeCommand.run(argv);
+            case "init" -> InitCommand.run(argv);
             case "bench" -> BenchCommand.run(argv);
-            default -> throw new MukiException("unknown command '" + argv[0] + "' (commands: predict, tokenize, bench)");
+            default -> throw new MukiException("unknown command '" + argv[0] + "' (commands: predict, init, tokenize, bench)");
         };
     }
 }

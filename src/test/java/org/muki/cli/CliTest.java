@@ -1,0 +1,173 @@
+package org.muki.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.muki.TestSupport.assertClose;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.muki.TestSupport;
+import org.muki.integration.Uncertainty;
+import org.muki.io.Json;
+
+/** The command line as a user runs it: a separate JVM, its exit code, its stdout and stderr. */
+class CliTest {
+    @TempDir
+    Path tmp;
+
+    record Result(int code, String out, List<String> errLines) {}
+
+    static Result muki(String... args) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--add-modules", "jdk.incubator.vector", "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn", "-Xmx2g",
+                "-cp", System.getProperty("java.class.path"), Main.class.getName()));
+        cmd.addAll(List.of(args));
+        Process p = new ProcessBuilder(cmd).redirectInput(ProcessBuilder.Redirect.PIPE).start();
+        p.getOutputStream().close();
+        byte[] out = p.getInputStream().readAllBytes();
+        byte[] err = p.getErrorStream().readAllBytes();
+        assertTrue(p.waitFor(120, TimeUnit.SECONDS), "muki did not finish");
+        List<String> errLines = new ArrayList<>();
+        for (String l : new String(err, StandardCharsets.UTF_8).split("\n")) {
+            if (!l.isBlank() && !l.startsWith("WARNING: Using incubator modules")) errLines.add(l);
+        }
+        return new Result(p.exitValue(), new String(out, StandardCharsets.UTF_8), errLines);
+    }
+
+    static List<JsonNode> jsonLines(String text) {
+        List<JsonNode> out = new ArrayList<>();
+        for (String l : text.split("\n")) if (!l.isBlank()) out.add(Json.parse(l, "output"));
+        return out;
+    }
+
+    @Test
+    void predictMatchesThePyTorchReferenceOnBothBackends() throws Exception {
+        Path fx = TestSupport.fixture("odd-f32");
+        JsonNode meta = Json.read(fx.resolve("expected-meta.json"));
+        List<JsonNode> expected = jsonLines(Files.readString(fx.resolve("expected.jsonl")));
+        String k = meta.get("mc_samples").asText(), seed = meta.get("seed").asText();
+        String[] outputs = new String[2];
+        String[] backends = {"java", "nd4j"};
+        for (int b = 0; b < 2; b++) {
+            Path out = tmp.resolve(backends[b] + ".jsonl");
+            // batch size 2: the masks must not depend on how inputs are batched
+            Result r = muki("predict", "--model", fx.toString(), "--input", fx.resolve("input.jsonl").toString(),
+                    "--output", out.toString(), "--backend", backends[b], "--mc-samples", k, "--seed", seed, "--batch-size", "2");
+            assertEquals(0, r.code, String.join("\n", r.errLines));
+            outputs[b] = Files.readString(out);
+            List<JsonNode> got = jsonLines(outputs[b]);
+            assertEquals(expected.size(), got.size());
+            for (int i = 0; i < got.size(); i++) {
+                JsonNode g = got.get(i), e = expected.get(i);
+                float[] logits = floats(g.get("logits"));
+                assertClose(floats(e.get("logits")), logits, 1e-4, backends[b] + " logits line " + (i + 1));
+                int c = logits.length;
+                float[] mc = new float[e.get("mc_logits").size() * c];
+                int at = 0;
+                for (JsonNode row : e.get("mc_logits")) for (JsonNode v : row) mc[at++] = (float) v.asDouble();
+                double[] mean = Uncertainty.meanProbs(mc, 0, mc.length / c, c);
+                float[] meanF = new float[c];
+                for (int j = 0; j < c; j++) meanF[j] = (float) mean[j];
+                assertClose(meanF, floats(g.get("mc_probs")), 1e-4, backends[b] + " mc_probs line " + (i + 1));
+                double u = g.get("uncertainty").asDouble();
+                assertEquals(Uncertainty.normalizedEntropy(mean), u, 1e-4);
+                assertEquals(1 - u, g.get("score").asDouble(), 1e-12);
+                assertTrue(List.of("neg", "neu", "pos").contains(g.get("label").asText()));
+            }
+        }
+    }
+
+    @Test
+    void textInputGivesTheSameResultAsItsTokenIds() throws Exception {
+        Path fx = TestSupport.fixture("odd-f32");
+        Path in = tmp.resolve("in.jsonl");
+        Files.writeString(in, "{\"text\": \"The cat sat on the mat\"}\n{\"text\": \"a dog\", \"text_pair\": \"running!\"}\n"
+                + "{\"input_ids\": [3, 6, 7, 8, 9, 6, 10, 4]}\n{\"input_ids\": [3, 13, 12, 4, 17, 18, 21, 4], "
+                + "\"token_type_ids\": [0, 0, 0, 0, 1, 1, 1, 1]}\n");
+        Result r = muki("predict", "--model", fx.toString(), "--input", in.toString());
+        assertEquals(0, r.code, String.join("\n", r.errLines));
+        List<JsonNode> got = jsonLines(r.out);
+        assertEquals(4, got.size());
+        assertEquals(got.get(2).get("logits").toString(), got.get(0).get("logits").toString());
+        assertEquals(got.get(3).get("logits").toString(), got.get(1).get("logits").toString());
+
+        Path plain = tmp.resolve("plain.txt");
+        Files.writeString(plain, "The cat sat on the mat\n");
+        Result tok = muki("tokenize", "--vocab", fx.resolve("vocab.txt").toString(), "--input", plain.toString());
+        assertEquals(0, tok.code);
+        JsonNode first = jsonLines(tok.out).get(0);
+        assertEquals("[\"[CLS]\",\"the\",\"cat\",\"sat\",\"on\",\"the\",\"mat\",\"[SEP]\"]", first.get("tokens").toString());
+        assertEquals("[3,6,7,8,9,6,10,4]", first.get("input_ids").toString());
+    }
+
+    /** Each bad input ends with one line naming the file (or option) and the problem, and exit code 2. */
+    @Test
+    void badInputEndsWithOneLineAndExitCode2() throws Exception {
+        Path fx = TestSupport.fixture("odd-f32");
+        String model = fx.toString();
+        Path bad = tmp.resolve("bad.jsonl");
+        String[][] cases = {
+                {"{\"text\": 5}\n", "bad.jsonl:1", "\"text\" must be a string"},
+                {"{\"input_ids\": [3, 4]}\nnot json\n", "bad.jsonl:2", "malformed JSON"},
+                {"{\"input_ids\": [3, 400]}\n", "input id 400", "outside the vocabulary"},
+                {"{\"input_ids\": [3, 4], \"attention_mask\": [1]}\n", "bad.jsonl:1", "has 1 values"},
+                {"{\"foo\": 1}\n", "bad.jsonl:1", "needs \"text\" or \"input_ids\""},
+                {"\n", "bad.jsonl:1", "empty line"},
+        };
+        for (String[] c : cases) {
+            Files.writeString(bad, c[0]);
+            Result r = muki("predict", "--model", model, "--input", bad.toString());
+            assertEquals(2, r.code, c[2]);
+            assertEquals(1, r.errLines.size(), "one line: " + r.errLines);
+            assertTrue(r.errLines.get(0).startsWith("muki: ") && r.errLines.get(0).contains(c[1])
+                    && r.errLines.get(0).contains(c[2]), r.errLines.get(0));
+        }
+        Files.write(bad, new byte[] {'{', '"', 't', 'e', 'x', 't', '"', ':', '"', (byte) 0xC3, '"', '}', '\n'});
+        Result utf = muki("predict", "--model", model, "--input", bad.toString());
+        assertEquals(2, utf.code);
+        assertTrue(utf.errLines.get(0).contains("not valid UTF-8"), utf.errLines.toString());
+
+        Result missing = muki("predict", "--model", tmp.resolve("none").toString(), "--input", bad.toString());
+        assertEquals(2, missing.code);
+        assertTrue(missing.errLines.get(0).contains("not a model directory"), missing.errLines.toString());
+
+        Result option = muki("predict", "--model", model, "--input", fx.resolve("input.jsonl").toString(), "--mc-samples", "zero");
+        assertEquals(2, option.code);
+        assertTrue(option.errLines.get(0).contains("--mc-samples expects an integer"), option.errLines.toString());
+
+        Result backend = muki("predict", "--model", model, "--input", fx.resolve("input.jsonl").toString(), "--backend", "cuda");
+        assertEquals(2, backend.code);
+        assertTrue(backend.errLines.get(0).contains("unknown backend 'cuda'"), backend.errLines.toString());
+
+        Files.writeString(tmp.resolve("exists.jsonl"), "keep me");
+        Result exists = muki("predict", "--model", model, "--input", fx.resolve("input.jsonl").toString(),
+                "--output", tmp.resolve("exists.jsonl").toString());
+        assertEquals(2, exists.code);
+        assertEquals("keep me", Files.readString(tmp.resolve("exists.jsonl")), "existing output untouched");
+    }
+
+    @Test
+    void benchPrintsSequencesPerSecondLast() throws Exception {
+        Result r = muki("bench", "--shape", "tiny", "--backend", "java", "--mode", "mc", "--batch", "2", "--seq", "16",
+                "--mc-samples", "2", "--seconds", "0.2", "--vocab", "100");
+        assertEquals(0, r.code, String.join("\n", r.errLines));
+        String[] lines = r.out.strip().split("\n");
+        assertTrue(lines[lines.length - 1].matches("sequences/s: [0-9]+\\.[0-9]+"), lines[lines.length - 1]);
+    }
+
+    static float[] floats(JsonNode a) {
+        float[] v = new float[a.size()];
+        for (int i = 0; i < v.length; i++) v[i] = (float) a.get(i).asDouble();
+        return v;
+    }
+}
