@@ -112,7 +112,11 @@ public final class JavaOps implements Ops {
         JTensor x = j(tx);
         int w = x.cols;
         parallel.range(x.rows, 1, (from, to) -> {
-            for (int i = from * w; i < to * w; i++) x.data[i] = Erf.gelu(x.data[i]);
+            if (vector) {
+                VectorMath.gelu(x.data, from * w, to * w);
+            } else {
+                for (int i = from * w; i < to * w; i++) x.data[i] = Erf.gelu(x.data[i]);
+            }
         });
     }
 
