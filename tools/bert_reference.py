@@ -73,12 +73,10 @@ class Reference:
                 return v
             rows = v.shape[1] if v.dim() == 3 else 1
             width = v.shape[-1]
-            out = v.clone().reshape(n, rows, width)
             elements = np.arange(rows * width, dtype=np.uint64)
-            for r in range(n):
-                m = keep_scale(mc["seed"], mc["inst"][r], mc["sample"][r], code, elements, mc["p"])
-                out[r] = out[r] * torch.from_numpy(m.reshape(rows, width))
-            return out.reshape(v.shape)
+            mask = np.stack([keep_scale(mc["seed"], mc["inst"][r], mc["sample"][r], code, elements, mc["p"])
+                             for r in range(n)])
+            return v * torch.from_numpy(mask).reshape(v.shape)
 
         if trace is not None:
             trace["embeddings"] = x
@@ -94,9 +92,9 @@ class Reference:
             if mc is not None:
                 hh, qq, kk = np.meshgrid(np.arange(heads), np.arange(t), np.arange(t), indexing="ij")
                 elements = ((hh * maxpos + qq) * maxpos + kk).astype(np.uint64).ravel()
-                for r in range(n):
-                    m = keep_scale(mc["seed"], mc["inst"][r], mc["sample"][r], site(i, 1), elements, mc["pa"])
-                    probs[r] = probs[r] * torch.from_numpy(m.reshape(heads, t, t))
+                mask = np.stack([keep_scale(mc["seed"], mc["inst"][r], mc["sample"][r], site(i, 1), elements, mc["pa"])
+                                 for r in range(n)])
+                probs = probs * torch.from_numpy(mask).reshape(n, heads, t, t)
             ctx = (probs @ v).transpose(1, 2).reshape(n, t, h)
             a = hidden_dropout(self.lin(ctx, p + "attention.output.dense"), site(i, 2))
             h1 = self.ln(a + x, p + "attention.output.LayerNorm")

@@ -15,6 +15,7 @@ import os
 import sys
 
 import torch
+import torch.nn.functional as F
 
 from bert_reference import Reference, param_shapes, write_safetensors
 
@@ -91,6 +92,35 @@ def make(out_dir, name, cfg, dtype, inputs, mc_samples, seed, gen_seed):
     write_safetensors(os.path.join(d, "trace.safetensors"), flat)
 
 
+def make_gradients(out_dir, name, labels, seed):
+    """Cross-entropy gradients of every parameter, dropout active with the Philox masks of the
+    training forward (instance key = row, sample 0), from PyTorch's autograd."""
+    d = os.path.join(out_dir, name)
+    with open(os.path.join(d, "config.json")) as f:
+        cfg = json.load(f)
+    from bert_reference import read_safetensors
+    w = {k: v.clone().requires_grad_(True) for k, v in read_safetensors(os.path.join(d, "model.safetensors")).items()}
+    inputs = [json.loads(l) for l in open(os.path.join(d, "input.jsonl"))]
+    t = max(len(x["input_ids"]) for x in inputs)
+    n = len(inputs)
+    ids = torch.zeros(n, t, dtype=torch.long)
+    types = torch.zeros(n, t, dtype=torch.long)
+    mask = torch.zeros(n, t, dtype=torch.long)
+    for r, x in enumerate(inputs):
+        L = len(x["input_ids"])
+        ids[r, :L] = torch.tensor(x["input_ids"])
+        types[r, :L] = torch.tensor(x.get("token_type_ids", [0] * L))
+        mask[r, :L] = torch.tensor(x.get("attention_mask", [1] * L))
+    mc = {"seed": seed, "p": cfg["hidden_dropout_prob"], "pa": cfg["attention_probs_dropout_prob"],
+          "inst": list(range(n)), "sample": [0] * n}
+    logits = Reference(cfg, w).forward(ids, types, mask, mc=mc)
+    loss = F.cross_entropy(logits, torch.tensor(labels))
+    loss.backward()
+    write_safetensors(os.path.join(d, "gradients.safetensors"), {k: v.grad for k, v in w.items()})
+    with open(os.path.join(d, "gradients-meta.json"), "w") as f:
+        json.dump({"labels": labels, "seed": seed, "loss": loss.item()}, f)
+
+
 def main():
     out = sys.argv[1] if len(sys.argv) > 1 else "src/test/resources/fixtures"
     base = {"architectures": ["BertForSequenceClassification"], "model_type": "bert", "hidden_act": "gelu",
@@ -115,6 +145,8 @@ def main():
                 id2label={"0": "a", "1": "b"}, label2id={"a": 0, "b": 1})
     long_input = [{"input_ids": [3] + [6 + (i * 7) % 30 for i in range(125)] + [4]}, {"input_ids": [3, 4]}]
     make(out, "wide-127", wide, "F32", long_input, 2, 5, 14)
+    make_gradients(out, "odd-f32", [0, 2, 1, 1, 2], 31)
+    make_gradients(out, "wide-127", [1, 0], 32)
 
 
 if __name__ == "__main__":

@@ -1,5 +1,9 @@
 package org.muki.model;
 
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.BiConsumer;
+
 import org.muki.MukiException;
 import org.muki.tensor.AttentionShape;
 import org.muki.tensor.Dropout;
@@ -7,52 +11,113 @@ import org.muki.tensor.Ops;
 import org.muki.tensor.Tensor;
 
 /**
- * Hugging Face's BertForSequenceClassification forward pass on one {@link Ops} backend:
- * embeddings -> LayerNorm -> L post-LN encoder layers -> tanh pooler on [CLS] -> classifier.
- * In Monte-Carlo mode the K samples of each instance are folded into the batch (batch row
- * b * K + k) and every dropout site of the spec is active.
+ * Hugging Face's BertForSequenceClassification on one {@link Ops} backend: embeddings ->
+ * LayerNorm -> L post-LN encoder layers -> tanh pooler on [CLS] -> classifier, forward and
+ * backward. In Monte-Carlo mode the K samples of each instance are folded into the batch (batch
+ * row b * K + k) and every dropout site of the spec is active. In training mode every
+ * activation is kept for {@link #backward}, which accumulates parameter gradients.
  */
 public final class BertModel implements AutoCloseable {
 
-    /** One encoder layer's parameters on the backend. */
+    /** One encoder layer's tensors: its parameters, or their gradients. */
     private record Layer(Tensor q, Tensor qb, Tensor k, Tensor kb, Tensor v, Tensor vb,
                          Tensor attnOut, Tensor attnOutB, Tensor ln1g, Tensor ln1b,
                          Tensor inter, Tensor interB, Tensor out, Tensor outB, Tensor ln2g, Tensor ln2b) {}
 
-    /** Activation buffers for one (rows, seqLen) batch shape, allocated once and reused. */
-    private static final class Activations {
-        final int instances, rows, seqLen;
-        final Tensor emb, embLn, x, q, k, v, probs, ctx, attnOut, h1, inter, ffnOut, cls, pooled, logits;
+    /** The parameters (or their gradients) by role. */
+    private record Params(Tensor words, Tensor positions, Tensor types, Tensor embLnG, Tensor embLnB,
+                          Layer[] layers, Tensor poolerW, Tensor poolerB, Tensor classW, Tensor classB) {}
 
-        Activations(Ops ops, BertConfig c, int instances, int rows, int seqLen) {
-            this.instances = instances;
-            this.rows = rows;
-            this.seqLen = seqLen;
+    /** What one encoder layer keeps of a forward pass. */
+    private static final class LayerActs {
+        final Tensor q, k, v, probs, ctx, attnSum, h1, interPre, interAct, ffnSum, out;
+
+        LayerActs(Ops ops, BertConfig c, int rows, int seqLen, boolean training, Tensor out) {
             int h = c.hiddenSize(), tokens = rows * seqLen;
-            emb = ops.allocate(instances * seqLen, h);
-            embLn = ops.allocate(instances * seqLen, h);
-            x = ops.allocate(tokens, h);
             q = ops.allocate(tokens, h);
             k = ops.allocate(tokens, h);
             v = ops.allocate(tokens, h);
             probs = ops.allocate(rows * c.numHeads() * seqLen, seqLen);
             ctx = ops.allocate(tokens, h);
-            attnOut = ops.allocate(tokens, h);
+            attnSum = ops.allocate(tokens, h);
             h1 = ops.allocate(tokens, h);
-            inter = ops.allocate(tokens, c.intermediateSize());
-            ffnOut = ops.allocate(tokens, h);
+            interPre = ops.allocate(tokens, c.intermediateSize());
+            interAct = training ? ops.allocate(tokens, c.intermediateSize()) : interPre;
+            ffnSum = ops.allocate(tokens, h);
+            this.out = out;
+        }
+    }
+
+    /** Activation buffers for one batch shape, allocated once and reused. */
+    private static final class Activations {
+        final int instances, rows, seqLen;
+        final boolean training;
+        final Tensor emb, embLn, embOut, cls, pooled, pooledDrop, logits;
+        final LayerActs[] layers;
+
+        Activations(Ops ops, BertConfig c, int instances, int rows, int seqLen, boolean training) {
+            this.instances = instances;
+            this.rows = rows;
+            this.seqLen = seqLen;
+            this.training = training;
+            int h = c.hiddenSize(), tokens = rows * seqLen;
+            emb = ops.allocate(instances * seqLen, h);
+            embLn = ops.allocate(instances * seqLen, h);
+            embOut = rows == instances ? embLn : ops.allocate(tokens, h);
+            layers = new LayerActs[c.numLayers()];
+            if (training) {
+                for (int i = 0; i < layers.length; i++) {
+                    layers[i] = new LayerActs(ops, c, rows, seqLen, true, ops.allocate(tokens, h));
+                }
+            } else {
+                // Inference keeps nothing: every layer reuses one set of buffers.
+                LayerActs shared = new LayerActs(ops, c, rows, seqLen, false, ops.allocate(tokens, h));
+                java.util.Arrays.fill(layers, shared);
+            }
             cls = ops.allocate(rows, h);
             pooled = ops.allocate(rows, h);
+            pooledDrop = training ? ops.allocate(rows, h) : pooled;
             logits = ops.allocate(rows, Math.max(1, c.numLabels()));
+        }
+
+        boolean fits(int instances, int rows, int seqLen, boolean training) {
+            return this.instances == instances && this.rows == rows && this.seqLen == seqLen && this.training == training;
+        }
+    }
+
+    /** Gradient buffers of the activations, for one batch shape. */
+    private static final class Deltas {
+        final Tensor dx, dSum, dBranch, dH1, dInter, dCtx, dQ, dK, dV, dEmb, dCls, dPooled, dLogits;
+
+        Deltas(Ops ops, BertConfig c, int rows, int seqLen) {
+            int h = c.hiddenSize(), tokens = rows * seqLen;
+            dx = ops.allocate(tokens, h);
+            dSum = ops.allocate(tokens, h);
+            dBranch = ops.allocate(tokens, h);
+            dH1 = ops.allocate(tokens, h);
+            dInter = ops.allocate(tokens, c.intermediateSize());
+            dCtx = ops.allocate(tokens, h);
+            dQ = ops.allocate(tokens, h);
+            dK = ops.allocate(tokens, h);
+            dV = ops.allocate(tokens, h);
+            dEmb = ops.allocate(tokens, h);
+            dCls = ops.allocate(rows, h);
+            dPooled = ops.allocate(rows, h);
+            dLogits = ops.allocate(rows, c.numLabels());
         }
     }
 
     private final BertConfig config;
     private final Ops ops;
-    private final Tensor words, positions, types, embLnG, embLnB, poolerW, poolerB, classW, classB;
-    private final Layer[] layers;
+    private final Map<String, Tensor> tensors = new LinkedHashMap<>();
+    private final Params params;
+    private Map<String, Tensor> gradTensors;
+    private Params grads;
     private Activations act;
-    private java.util.function.BiConsumer<String, float[]> trace;
+    private Deltas deltas;
+    private Batch lastBatch;
+    private Dropout lastDropout;
+    private BiConsumer<String, float[]> trace;
 
     public BertModel(BertConfig config, BertWeights w, Ops ops) {
         if (!w.hasClassifier()) {
@@ -60,16 +125,18 @@ public final class BertModel implements AutoCloseable {
         }
         this.config = config;
         this.ops = ops;
+        for (var e : w.tensors().entrySet()) {
+            tensors.put(e.getKey(), ops.upload(e.getValue().data(), e.getValue().rows(), e.getValue().cols()));
+        }
+        params = bind(tensors);
+    }
+
+    private Params bind(Map<String, Tensor> t) {
         String e = BertWeights.PREFIX + "embeddings.";
-        words = up(w, e + "word_embeddings.weight");
-        positions = up(w, e + "position_embeddings.weight");
-        types = up(w, e + "token_type_embeddings.weight");
-        embLnG = up(w, e + "LayerNorm.weight");
-        embLnB = up(w, e + "LayerNorm.bias");
-        layers = new Layer[config.numLayers()];
+        Layer[] layers = new Layer[config.numLayers()];
         for (int i = 0; i < layers.length; i++) {
             int n = i;
-            java.util.function.Function<String, Tensor> p = s -> up(w, BertWeights.layer(n, s));
+            java.util.function.Function<String, Tensor> p = s -> t.get(BertWeights.layer(n, s));
             layers[i] = new Layer(
                     p.apply("attention.self.query.weight"), p.apply("attention.self.query.bias"),
                     p.apply("attention.self.key.weight"), p.apply("attention.self.key.bias"),
@@ -80,30 +147,29 @@ public final class BertModel implements AutoCloseable {
                     p.apply("output.dense.weight"), p.apply("output.dense.bias"),
                     p.apply("output.LayerNorm.weight"), p.apply("output.LayerNorm.bias"));
         }
-        poolerW = up(w, BertWeights.PREFIX + "pooler.dense.weight");
-        poolerB = up(w, BertWeights.PREFIX + "pooler.dense.bias");
-        classW = up(w, "classifier.weight");
-        classB = up(w, "classifier.bias");
-    }
-
-    private Tensor up(BertWeights w, String name) {
-        HostTensor t = w.get(name);
-        return ops.upload(t.data(), t.rows(), t.cols());
+        return new Params(t.get(e + "word_embeddings.weight"), t.get(e + "position_embeddings.weight"),
+                t.get(e + "token_type_embeddings.weight"), t.get(e + "LayerNorm.weight"), t.get(e + "LayerNorm.bias"),
+                layers, t.get(BertWeights.PREFIX + "pooler.dense.weight"), t.get(BertWeights.PREFIX + "pooler.dense.bias"),
+                t.get("classifier.weight"), t.get("classifier.bias"));
     }
 
     /**
      * Receives a copy of every intermediate tensor by name (embeddings, layer.i.attention,
      * layer.i.output, pooled, logits) as the forward pass produces it; null turns it off.
      */
-    public void setTrace(java.util.function.BiConsumer<String, float[]> trace) {
+    public void setTrace(BiConsumer<String, float[]> trace) {
         this.trace = trace;
     }
 
     private void record(String name, Tensor t) {
         if (trace == null) return;
-        float[] host = new float[(int) t.size()];
-        ops.download(t, host);
-        trace.accept(name, host);
+        trace.accept(name, host(t));
+    }
+
+    private float[] host(Tensor t) {
+        float[] h = new float[(int) t.size()];
+        ops.download(t, h);
+        return h;
     }
 
     public BertConfig config() {
@@ -114,9 +180,37 @@ public final class BertModel implements AutoCloseable {
         return ops;
     }
 
+    /** The parameters by Hugging Face name, on the backend (for the optimiser). */
+    public Map<String, Tensor> parameters() {
+        return java.util.Collections.unmodifiableMap(tensors);
+    }
+
+    /** The accumulated gradients by parameter name (allocated, zero, on first use). */
+    public Map<String, Tensor> gradients() {
+        if (gradTensors == null) {
+            gradTensors = new LinkedHashMap<>();
+            for (var e : tensors.entrySet()) gradTensors.put(e.getKey(), ops.allocate(e.getValue().rows(), e.getValue().cols()));
+            grads = bind(gradTensors);
+        }
+        return java.util.Collections.unmodifiableMap(gradTensors);
+    }
+
+    public void zeroGradients() {
+        for (Tensor g : gradients().values()) ops.zero(g);
+    }
+
+    /** A copy of the current parameters on the host, in Hugging Face's layout. */
+    public BertWeights weights() {
+        Map<String, HostTensor> out = new LinkedHashMap<>();
+        for (var e : BertWeights.expectedShapes(config, true).entrySet()) {
+            out.put(e.getKey(), new HostTensor(host(tensors.get(e.getKey())), e.getValue()));
+        }
+        return new BertWeights(out);
+    }
+
     /** Deterministic (eval) logits, [batch.size(), numLabels] row-major. */
     public float[] logits(Batch batch) {
-        return forward(batch, 1, null);
+        return forward(batch, 1, null, false);
     }
 
     /**
@@ -132,17 +226,146 @@ public final class BertModel implements AutoCloseable {
                 sample[b * samples + k] = k;
             }
         }
-        return forward(batch, samples, new Dropout(seed, hiddenP, attentionP, keys, sample));
+        return forward(batch, samples, new Dropout(seed, hiddenP, attentionP, keys, sample), false);
     }
 
-    private float[] forward(Batch batch, int samples, Dropout dropout) {
-        validate(batch);
-        int t = batch.seqLen(), rows = batch.size() * samples, h = config.hiddenSize();
-        if (act == null || act.instances != batch.size() || act.rows != rows || act.seqLen != t) {
-            act = null; // let the old buffers go before allocating the new ones
-            act = new Activations(ops, config, batch.size(), rows, t);
+    /**
+     * Training forward pass (one row per instance; dropout as given, or none when null) that
+     * keeps every activation for {@link #backward}.
+     */
+    public float[] trainingLogits(Batch batch, Dropout dropout) {
+        if (dropout != null && dropout.rows() != batch.size()) {
+            throw new IllegalArgumentException("dropout rows " + dropout.rows() + " != batch " + batch.size());
         }
+        float[] logits = forward(batch, 1, dropout, true);
+        lastBatch = batch;
+        lastDropout = dropout;
+        return logits;
+    }
+
+    private float[] forward(Batch batch, int samples, Dropout dropout, boolean training) {
+        validate(batch);
+        int t = batch.seqLen(), rows = batch.size() * samples;
+        if (act == null || !act.fits(batch.size(), rows, t, training)) {
+            act = null; // let the old buffers go before allocating the new ones
+            deltas = null;
+            act = new Activations(ops, config, batch.size(), rows, t, training);
+        }
+        lastBatch = null;
         Activations a = act;
+        float[] maskAdd = maskAdd(batch, samples);
+
+        // Embeddings are deterministic: compute them once per instance, then fold in K.
+        ops.embed(batch.inputIds(), batch.typeIds(), t, params.words, params.positions, params.types, a.emb);
+        ops.layerNorm(a.emb, params.embLnG, params.embLnB, config.layerNormEps(), a.embLn);
+        record("embeddings", a.embLn);
+        if (samples > 1) ops.gatherRows(a.embLn, replicateRows(rows, samples, t), a.embOut);
+        if (dropout != null) ops.dropout(a.embOut, dropout, Dropout.siteCode(0, Dropout.SITE_EMBEDDINGS), t);
+
+        AttentionShape shape = shape(rows, t);
+        Tensor x = a.embOut;
+        for (int i = 0; i < params.layers.length; i++) {
+            Layer l = params.layers[i];
+            LayerActs la = a.layers[i];
+            // Self-attention block: h1 = LayerNorm(x + dropout(dense(attention(x)))).
+            ops.linear(x, l.q, l.qb, la.q);
+            ops.linear(x, l.k, l.kb, la.k);
+            ops.linear(x, l.v, l.vb, la.v);
+            ops.attention(la.q, la.k, la.v, maskAdd, shape, dropout,
+                    Dropout.siteCode(i, Dropout.SITE_ATTENTION_PROBS), la.probs, la.ctx);
+            ops.linear(la.ctx, l.attnOut, l.attnOutB, la.attnSum);
+            if (dropout != null) ops.dropout(la.attnSum, dropout, Dropout.siteCode(i, Dropout.SITE_ATTENTION_OUTPUT), t);
+            ops.add(la.attnSum, x);
+            ops.layerNorm(la.attnSum, l.ln1g, l.ln1b, config.layerNormEps(), la.h1);
+            record("layer." + i + ".attention", la.h1);
+            // Feed-forward block: out = LayerNorm(h1 + dropout(dense(gelu(dense(h1))))).
+            ops.linear(la.h1, l.inter, l.interB, la.interPre);
+            ops.gelu(la.interPre, la.interAct);
+            ops.linear(la.interAct, l.out, l.outB, la.ffnSum);
+            if (dropout != null) ops.dropout(la.ffnSum, dropout, Dropout.siteCode(i, Dropout.SITE_FFN_OUTPUT), t);
+            ops.add(la.ffnSum, la.h1);
+            ops.layerNorm(la.ffnSum, l.ln2g, l.ln2b, config.layerNormEps(), la.out);
+            record("layer." + i + ".output", la.out);
+            x = la.out;
+        }
+
+        // Pooler on the first token of every row, dropout, classifier. MC and training use one
+        // hidden rate for every hidden site, the pooler's included, so that a rate of 0
+        // reproduces eval mode exactly.
+        ops.gatherRows(x, firstTokenRows(rows, t), a.cls);
+        ops.linear(a.cls, params.poolerW, params.poolerB, a.pooled);
+        ops.tanh(a.pooled);
+        record("pooled", a.pooled);
+        if (a.pooledDrop != a.pooled) ops.copy(a.pooled, a.pooledDrop);
+        if (dropout != null) ops.dropout(a.pooledDrop, dropout, Dropout.siteCode(params.layers.length, Dropout.SITE_POOLER), 1);
+        ops.linear(a.pooledDrop, params.classW, params.classB, a.logits);
+        record("logits", a.logits);
+        return host(a.logits);
+    }
+
+    /**
+     * Accumulates the parameter gradients of a loss whose gradient with respect to the logits
+     * of the last {@link #trainingLogits} call is dLogits ([batch, numLabels] row-major).
+     */
+    public void backward(float[] dLogits) {
+        if (lastBatch == null) throw new IllegalStateException("backward needs a trainingLogits call first");
+        gradients();
+        Activations a = act;
+        Batch batch = lastBatch;
+        Dropout dropout = lastDropout;
+        int t = batch.seqLen(), rows = batch.size();
+        if (deltas == null) deltas = new Deltas(ops, config, rows, t);
+        Deltas d = deltas;
+        Params g = grads;
+        ops.write(dLogits, d.dLogits);
+
+        // Head, in reverse: classifier, pooler dropout, tanh, pooler dense, [CLS] gather.
+        ops.linearBackward(a.pooledDrop, params.classW, d.dLogits, d.dPooled, false, g.classW, g.classB);
+        if (dropout != null) ops.dropout(d.dPooled, dropout, Dropout.siteCode(params.layers.length, Dropout.SITE_POOLER), 1);
+        ops.tanhBackward(a.pooled, d.dPooled, d.dPooled);
+        ops.linearBackward(a.cls, params.poolerW, d.dPooled, d.dCls, false, g.poolerW, g.poolerB);
+        ops.zero(d.dx);
+        ops.scatterAddRows(d.dCls, firstTokenRows(rows, t), d.dx);
+
+        AttentionShape shape = shape(rows, t);
+        for (int i = params.layers.length - 1; i >= 0; i--) {
+            Layer l = params.layers[i], gl = g.layers[i];
+            LayerActs la = a.layers[i];
+            Tensor in = i == 0 ? a.embOut : a.layers[i - 1].out;
+            // d.dx holds dLoss/d(out). Feed-forward block: out = LN2(h1 + dropout(dense(gelu(dense(h1))))).
+            ops.layerNormBackward(la.ffnSum, l.ln2g, config.layerNormEps(), d.dx, d.dSum, gl.ln2g, gl.ln2b);
+            ops.copy(d.dSum, d.dBranch);
+            if (dropout != null) ops.dropout(d.dBranch, dropout, Dropout.siteCode(i, Dropout.SITE_FFN_OUTPUT), t);
+            ops.linearBackward(la.interAct, l.out, d.dBranch, d.dInter, false, gl.out, gl.outB);
+            ops.geluBackward(la.interPre, d.dInter, d.dInter);
+            ops.copy(d.dSum, d.dH1); // the residual path
+            ops.linearBackward(la.h1, l.inter, d.dInter, d.dH1, true, gl.inter, gl.interB);
+            // Self-attention block: h1 = LN1(in + dropout(dense(attention(in)))).
+            ops.layerNormBackward(la.attnSum, l.ln1g, config.layerNormEps(), d.dH1, d.dSum, gl.ln1g, gl.ln1b);
+            ops.copy(d.dSum, d.dBranch);
+            if (dropout != null) ops.dropout(d.dBranch, dropout, Dropout.siteCode(i, Dropout.SITE_ATTENTION_OUTPUT), t);
+            ops.linearBackward(la.ctx, l.attnOut, d.dBranch, d.dCtx, false, gl.attnOut, gl.attnOutB);
+            ops.attentionBackward(la.q, la.k, la.v, shape, dropout, Dropout.siteCode(i, Dropout.SITE_ATTENTION_PROBS),
+                    la.probs, d.dCtx, d.dQ, d.dK, d.dV);
+            ops.copy(d.dSum, d.dx); // the residual path; now d.dx becomes dLoss/d(in)
+            ops.linearBackward(in, l.q, d.dQ, d.dx, true, gl.q, gl.qb);
+            ops.linearBackward(in, l.k, d.dK, d.dx, true, gl.k, gl.kb);
+            ops.linearBackward(in, l.v, d.dV, d.dx, true, gl.v, gl.vb);
+        }
+
+        // Embeddings: dropout, LayerNorm, then scatter into the three tables.
+        if (dropout != null) ops.dropout(d.dx, dropout, Dropout.siteCode(0, Dropout.SITE_EMBEDDINGS), t);
+        ops.layerNormBackward(a.emb, params.embLnG, config.layerNormEps(), d.dx, d.dEmb, g.embLnG, g.embLnB);
+        ops.embedBackward(batch.inputIds(), batch.typeIds(), t, d.dEmb, g.words, g.positions, g.types);
+        lastBatch = null; // the activations belong to one backward pass
+    }
+
+    private AttentionShape shape(int rows, int t) {
+        return new AttentionShape(rows, t, config.numHeads(), config.headDim(), config.maxPositions());
+    }
+
+    private static float[] maskAdd(Batch batch, int samples) {
+        int t = batch.seqLen(), rows = batch.size() * samples;
         float[] maskAdd = new float[rows * t];
         for (int r = 0; r < rows; r++) {
             int b = r / samples;
@@ -151,59 +374,21 @@ public final class BertModel implements AutoCloseable {
                 maskAdd[r * t + j] = batch.attentionMask()[b * t + j] != 0 ? 0f : -Float.MAX_VALUE;
             }
         }
+        return maskAdd;
+    }
 
-        // Embeddings are deterministic: compute them once per instance, then fold in K.
-        ops.embed(batch.inputIds(), batch.typeIds(), t, words, positions, types, a.emb);
-        ops.layerNorm(a.emb, embLnG, embLnB, config.layerNormEps(), samples == 1 ? a.x : a.embLn);
-        if (samples > 1) {
-            int[] replicate = new int[rows * t];
-            for (int r = 0; r < rows; r++) {
-                for (int j = 0; j < t; j++) replicate[r * t + j] = (r / samples) * t + j;
-            }
-            ops.gatherRows(a.embLn, replicate, a.x);
+    private static int[] replicateRows(int rows, int samples, int t) {
+        int[] replicate = new int[rows * t];
+        for (int r = 0; r < rows; r++) {
+            for (int j = 0; j < t; j++) replicate[r * t + j] = (r / samples) * t + j;
         }
-        record("embeddings", samples == 1 ? a.x : a.embLn);
-        if (dropout != null) ops.dropout(a.x, dropout, Dropout.siteCode(0, Dropout.SITE_EMBEDDINGS), t);
+        return replicate;
+    }
 
-        AttentionShape shape = new AttentionShape(rows, t, config.numHeads(), config.headDim(), config.maxPositions());
-        for (int i = 0; i < layers.length; i++) {
-            Layer l = layers[i];
-            // Self-attention block: x -> h1 = LayerNorm(x + dropout(dense(attention(x)))).
-            ops.linear(a.x, l.q, l.qb, a.q);
-            ops.linear(a.x, l.k, l.kb, a.k);
-            ops.linear(a.x, l.v, l.vb, a.v);
-            ops.attention(a.q, a.k, a.v, maskAdd, shape, dropout,
-                    Dropout.siteCode(i, Dropout.SITE_ATTENTION_PROBS), a.probs, a.ctx);
-            ops.linear(a.ctx, l.attnOut, l.attnOutB, a.attnOut);
-            if (dropout != null) ops.dropout(a.attnOut, dropout, Dropout.siteCode(i, Dropout.SITE_ATTENTION_OUTPUT), t);
-            ops.add(a.attnOut, a.x);
-            ops.layerNorm(a.attnOut, l.ln1g, l.ln1b, config.layerNormEps(), a.h1);
-            record("layer." + i + ".attention", a.h1);
-            // Feed-forward block: h1 -> x = LayerNorm(h1 + dropout(dense(gelu(dense(h1))))).
-            ops.linear(a.h1, l.inter, l.interB, a.inter);
-            ops.gelu(a.inter);
-            ops.linear(a.inter, l.out, l.outB, a.ffnOut);
-            if (dropout != null) ops.dropout(a.ffnOut, dropout, Dropout.siteCode(i, Dropout.SITE_FFN_OUTPUT), t);
-            ops.add(a.ffnOut, a.h1);
-            ops.layerNorm(a.ffnOut, l.ln2g, l.ln2b, config.layerNormEps(), a.x);
-            record("layer." + i + ".output", a.x);
-        }
-
-        // Pooler on the first token of every row, dropout, classifier.
+    private static int[] firstTokenRows(int rows, int t) {
         int[] first = new int[rows];
         for (int r = 0; r < rows; r++) first[r] = r * t;
-        ops.gatherRows(a.x, first, a.cls);
-        ops.linear(a.cls, poolerW, poolerB, a.pooled);
-        ops.tanh(a.pooled);
-        record("pooled", a.pooled);
-        // MC uses one hidden rate for every hidden site, the pooler's included, so that a rate
-        // of 0 reproduces eval mode exactly.
-        if (dropout != null) ops.dropout(a.pooled, dropout, Dropout.siteCode(layers.length, Dropout.SITE_POOLER), 1);
-        ops.linear(a.pooled, classW, classB, a.logits);
-        record("logits", a.logits);
-        float[] out = new float[rows * config.numLabels()];
-        ops.download(a.logits, out);
-        return out;
+        return first;
     }
 
     private void validate(Batch batch) {
@@ -227,5 +412,6 @@ public final class BertModel implements AutoCloseable {
     @Override
     public void close() {
         act = null;
+        deltas = null;
     }
 }

@@ -52,6 +52,18 @@ public final class JavaOps implements Ops {
     }
 
     @Override
+    public void write(float[] host, Tensor t) {
+        require(host.length == t.size(), "write: " + host.length + " values for " + t.rows() + "x" + t.cols());
+        System.arraycopy(host, 0, j(t).data, 0, host.length);
+    }
+
+    @Override
+    public void copy(Tensor src, Tensor dst) {
+        require(src.size() == dst.size(), "copy: sizes differ");
+        System.arraycopy(j(src).data, 0, j(dst).data, 0, j(src).data.length);
+    }
+
+    @Override
     public void download(Tensor t, float[] host) {
         System.arraycopy(j(t).data, 0, host, 0, j(t).data.length);
     }
@@ -108,14 +120,30 @@ public final class JavaOps implements Ops {
     }
 
     @Override
-    public void gelu(Tensor tx) {
-        JTensor x = j(tx);
+    public void gelu(Tensor tx, Tensor tout) {
+        JTensor x = j(tx), out = j(tout);
+        require(x.data.length == out.data.length, "gelu: sizes differ");
         int w = x.cols;
         parallel.range(x.rows, 1, (from, to) -> {
+            if (out != x) System.arraycopy(x.data, from * w, out.data, from * w, (to - from) * w);
             if (vector) {
-                VectorMath.gelu(x.data, from * w, to * w);
+                VectorMath.gelu(out.data, from * w, to * w);
             } else {
-                for (int i = from * w; i < to * w; i++) x.data[i] = Erf.gelu(x.data[i]);
+                for (int i = from * w; i < to * w; i++) out.data[i] = Erf.gelu(out.data[i]);
+            }
+        });
+    }
+
+    @Override
+    public void geluBackward(Tensor tx, Tensor tdOut, Tensor tdX) {
+        JTensor x = j(tx), dOut = j(tdOut), dX = j(tdX);
+        int w = x.cols;
+        parallel.range(x.rows, 1, (from, to) -> {
+            for (int i = from * w; i < to * w; i++) {
+                double v = x.data[i];
+                double cdf = 0.5 * (1.0 + Erf.erf(v * 0.7071067811865476));
+                double pdf = Math.exp(-0.5 * v * v) * 0.3989422804014327;
+                dX.data[i] = (float) (dOut.data[i] * (cdf + v * pdf));
             }
         });
     }
@@ -124,6 +152,12 @@ public final class JavaOps implements Ops {
     public void tanh(Tensor tx) {
         JTensor x = j(tx);
         for (int i = 0; i < x.data.length; i++) x.data[i] = (float) Math.tanh(x.data[i]);
+    }
+
+    @Override
+    public void tanhBackward(Tensor ty, Tensor tdOut, Tensor tdX) {
+        JTensor y = j(ty), dOut = j(tdOut), dX = j(tdX);
+        for (int i = 0; i < y.data.length; i++) dX.data[i] = dOut.data[i] * (1f - y.data[i] * y.data[i]);
     }
 
     @Override
@@ -151,6 +185,63 @@ public final class JavaOps implements Ops {
     }
 
     @Override
+    public void layerNormBackward(Tensor tx, Tensor tg, float eps, Tensor tdOut, Tensor tdX, Tensor tdG, Tensor tdB) {
+        JTensor x = j(tx), g = j(tg), dOut = j(tdOut), dX = j(tdX), dG = j(tdG), dB = j(tdB);
+        int w = x.cols, rows = x.rows;
+        float[] mean = new float[rows], rstd = new float[rows];
+        parallel.range(rows, 1, (from, to) -> {
+            for (int r = from; r < to; r++) {
+                int o = r * w;
+                double mu = 0;
+                for (int c = 0; c < w; c++) mu += x.data[o + c];
+                mu /= w;
+                double var = 0;
+                for (int c = 0; c < w; c++) {
+                    double d = x.data[o + c] - mu;
+                    var += d * d;
+                }
+                float rs = (float) (1.0 / Math.sqrt(var / w + eps));
+                mean[r] = (float) mu;
+                rstd[r] = rs;
+                // dx = rstd * (dxhat - mean(dxhat) - xhat * mean(dxhat * xhat)), dxhat = dOut * gamma
+                double sumD = 0, sumDX = 0;
+                for (int c = 0; c < w; c++) {
+                    float dxhat = dOut.data[o + c] * g.data[c];
+                    sumD += dxhat;
+                    sumDX += dxhat * (x.data[o + c] - mean[r]) * rs;
+                }
+                float mD = (float) (sumD / w), mDX = (float) (sumDX / w);
+                for (int c = 0; c < w; c++) {
+                    float xhat = (x.data[o + c] - mean[r]) * rs;
+                    dX.data[o + c] = rs * (dOut.data[o + c] * g.data[c] - mD - xhat * mDX);
+                }
+            }
+        });
+        parallel.range(w, 1, (from, to) -> {
+            for (int r = 0; r < rows; r++) {
+                int o = r * w;
+                for (int c = from; c < to; c++) {
+                    dG.data[c] += dOut.data[o + c] * (x.data[o + c] - mean[r]) * rstd[r];
+                    dB.data[c] += dOut.data[o + c];
+                }
+            }
+        });
+    }
+
+    @Override
+    public void sumRows(Tensor tx, Tensor tout) {
+        JTensor x = j(tx), out = j(tout);
+        int w = x.cols;
+        require(out.data.length == w, "sumRows: output of " + out.data.length + " for width " + w);
+        parallel.range(w, 1, (from, to) -> {
+            for (int r = 0; r < x.rows; r++) {
+                int o = r * w;
+                for (int c = from; c < to; c++) out.data[c] += x.data[o + c];
+            }
+        });
+    }
+
+    @Override
     public void embed(int[] ids, int[] typeIds, int seqLen, Tensor tw, Tensor tp, Tensor tt, Tensor tout) {
         JTensor words = j(tw), pos = j(tp), types = j(tt), out = j(tout);
         int w = out.cols;
@@ -161,6 +252,36 @@ public final class JavaOps implements Ops {
                 for (int c = 0; c < w; c++) {
                     out.data[o + c] = words.data[wo + c] + pos.data[po + c] + types.data[to2 + c];
                 }
+            }
+        });
+    }
+
+    @Override
+    public void embedBackward(int[] ids, int[] typeIds, int seqLen, Tensor tdOut, Tensor tdW, Tensor tdP, Tensor tdT) {
+        JTensor dOut = j(tdOut), dW = j(tdW), dP = j(tdP), dT = j(tdT);
+        int w = dOut.cols;
+        // Column ranges per thread: rows with the same id never collide, and the order is fixed.
+        parallel.range(w, 1, (from, to) -> {
+            for (int r = 0; r < dOut.rows; r++) {
+                int o = r * w, wo = ids[r] * w, po = (r % seqLen) * w, tyo = typeIds[r] * w;
+                for (int c = from; c < to; c++) {
+                    float d = dOut.data[o + c];
+                    dW.data[wo + c] += d;
+                    dP.data[po + c] += d;
+                    dT.data[tyo + c] += d;
+                }
+            }
+        });
+    }
+
+    @Override
+    public void scatterAddRows(Tensor tsrc, int[] rows, Tensor tdst) {
+        JTensor src = j(tsrc), dst = j(tdst);
+        int w = src.cols;
+        parallel.range(w, 1, (from, to) -> {
+            for (int r = 0; r < rows.length; r++) {
+                int s0 = r * w, d0 = rows[r] * w;
+                for (int c = from; c < to; c++) dst.data[d0 + c] += src.data[s0 + c];
             }
         });
     }
@@ -238,6 +359,73 @@ public final class JavaOps implements Ops {
                 gemm.run(t, dh, t, pa, pOff, t, false, v.data, io, h, false, ctx.data, io, h, 1f, 0f);
             }
         });
+    }
+
+    @Override
+    public void attentionBackward(Tensor tq, Tensor tk, Tensor tv, AttentionShape s, Dropout dropout, int siteCode,
+                                  Tensor tprobs, Tensor tdC, Tensor tdQ, Tensor tdK, Tensor tdV) {
+        JTensor q = j(tq), k = j(tk), v = j(tv), probs = j(tprobs), dC = j(tdC), dQ = j(tdQ), dK = j(tdK), dV = j(tdV);
+        int t = s.seqLen(), h = s.hidden(), dh = s.headDim();
+        float scale = (float) (1.0 / Math.sqrt(dh));
+        boolean drop = dropout != null && dropout.attentionP() > 0f;
+        parallel.range(s.batch() * s.heads(), 1, (from, to) -> {
+            float[] mask = new float[t * t], dropped = new float[t * t], dP = new float[t * t];
+            for (int nh = from; nh < to; nh++) {
+                int n = nh / s.heads(), head = nh % s.heads();
+                int io = n * t * h + head * dh, po = nh * t * t;
+                float[] weights = probs.data;
+                int wOff = po;
+                if (drop) {
+                    for (int row = 0; row < t; row++) {
+                        long e0 = ((long) head * s.maxPositions() + row) * s.maxPositions();
+                        dropout.fill(n, siteCode, dropout.attentionP(), e0, t, mask, row * t);
+                    }
+                    for (int i = 0; i < t * t; i++) dropped[i] = probs.data[po + i] * mask[i];
+                    weights = dropped;
+                    wOff = 0;
+                }
+                // context = weights v  =>  dV = weights^T dC, dWeights = dC v^T
+                gemm.run(t, dh, t, weights, wOff, t, true, dC.data, io, h, false, dV.data, io, h, 1f, 0f);
+                gemm.run(t, t, dh, dC.data, io, h, false, v.data, io, h, true, dP, 0, t, 1f, 0f);
+                if (drop) for (int i = 0; i < t * t; i++) dP[i] *= mask[i];
+                // softmax backward, then the 1/sqrt(d) of the scores: dS = P (dP - rowsum(dP P)) scale
+                for (int row = 0; row < t; row++) {
+                    int ro = row * t;
+                    float dot = 0f;
+                    for (int c = 0; c < t; c++) dot += dP[ro + c] * probs.data[po + ro + c];
+                    for (int c = 0; c < t; c++) dP[ro + c] = probs.data[po + ro + c] * (dP[ro + c] - dot) * scale;
+                }
+                // scores = q k^T  =>  dQ = dS k, dK = dS^T q
+                gemm.run(t, dh, t, dP, 0, t, false, k.data, io, h, false, dQ.data, io, h, 1f, 0f);
+                gemm.run(t, dh, t, dP, 0, t, true, q.data, io, h, false, dK.data, io, h, 1f, 0f);
+            }
+        });
+    }
+
+    @Override
+    public void zero(Tensor t) {
+        java.util.Arrays.fill(j(t).data, 0f);
+    }
+
+    @Override
+    public double sumSquares(Tensor t) {
+        double sum = 0;
+        for (float v : j(t).data) sum += (double) v * v;
+        return sum;
+    }
+
+    @Override
+    public void adamW(Tensor tp, Tensor tg, Tensor tm, Tensor tv, AdamW a) {
+        float[] p = j(tp).data, g = j(tg).data, m = j(tm).data, v = j(tv).data;
+        float b1 = a.beta1(), b2 = a.beta2(), bc1 = a.bc1(), bc2 = a.bc2(), lr = a.lr(), wd = a.weightDecay();
+        float gs = a.gradScale(), eps = a.eps();
+        for (int i = 0; i < p.length; i++) {
+            float gi = g[i] * gs;
+            m[i] = b1 * m[i] + (1f - b1) * gi;
+            v[i] = b2 * v[i] + (1f - b2) * gi * gi;
+            float update = (m[i] / bc1) / ((float) Math.sqrt(v[i] / bc2) + eps);
+            p[i] -= lr * (update + wd * p[i]);
+        }
     }
 
     @Override

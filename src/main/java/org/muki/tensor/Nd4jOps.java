@@ -7,6 +7,7 @@ import org.muki.MukiException;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastAddOp;
+import org.nd4j.linalg.api.ops.impl.scatter.ScatterAdd;
 import org.nd4j.linalg.api.ops.impl.transforms.custom.SoftMax;
 import org.nd4j.linalg.api.ops.impl.transforms.strict.Erf;
 import org.nd4j.linalg.api.ops.impl.transforms.strict.Tanh;
@@ -68,6 +69,16 @@ public final class Nd4jOps implements Ops {
     }
 
     @Override
+    public void write(float[] host, Tensor t) {
+        a(t).data().setData(host);
+    }
+
+    @Override
+    public void copy(Tensor src, Tensor dst) {
+        a(dst).assign(a(src));
+    }
+
+    @Override
     public void download(Tensor t, float[] host) {
         float[] all = a(t).data().asFloat();
         System.arraycopy(all, 0, host, 0, (int) t.size());
@@ -91,18 +102,43 @@ public final class Nd4jOps implements Ops {
     }
 
     @Override
-    public void gelu(Tensor tx) {
-        INDArray x = a(tx);
+    public void gelu(Tensor tx, Tensor tout) {
+        INDArray x = a(tx), out = a(tout);
         INDArray phi = scratch("gelu", tx.rows(), tx.cols());
         phi.assign(x).muli(0.7071067811865476);
         Nd4j.exec(new Erf(phi, phi));
         phi.addi(1.0).muli(0.5);
-        x.muli(phi);
+        if (out != x) out.assign(x);
+        out.muli(phi);
+    }
+
+    @Override
+    public void geluBackward(Tensor tx, Tensor tdOut, Tensor tdX) {
+        INDArray x = a(tx);
+        INDArray cdf = scratch("gelu", tx.rows(), tx.cols());
+        INDArray pdf = scratch("gelu-pdf", tx.rows(), tx.cols());
+        cdf.assign(x).muli(0.7071067811865476);
+        Nd4j.exec(new Erf(cdf, cdf));
+        cdf.addi(1.0).muli(0.5);
+        pdf.assign(x).muli(x).muli(-0.5);
+        Transforms.exp(pdf, false);
+        pdf.muli(0.3989422804014327).muli(x);
+        cdf.addi(pdf);
+        if (tdX != tdOut) a(tdX).assign(a(tdOut));
+        a(tdX).muli(cdf);
     }
 
     @Override
     public void tanh(Tensor x) {
         Nd4j.exec(new Tanh(a(x), a(x)));
+    }
+
+    @Override
+    public void tanhBackward(Tensor ty, Tensor tdOut, Tensor tdX) {
+        INDArray d = scratch("tanh-d", ty.rows(), ty.cols());
+        d.assign(a(ty)).muli(a(ty)).rsubi(1.0);
+        if (tdX != tdOut) a(tdX).assign(a(tdOut));
+        a(tdX).muli(d);
     }
 
     @Override
@@ -121,6 +157,35 @@ public final class Nd4jOps implements Ops {
     }
 
     @Override
+    public void layerNormBackward(Tensor tx, Tensor gamma, float eps, Tensor tdOut, Tensor tdX, Tensor dGamma, Tensor dBeta) {
+        int rows = tx.rows(), w = tx.cols();
+        INDArray x = a(tx), dOut = a(tdOut), dX = a(tdX);
+        INDArray xhat = scratch("lnb-xhat", rows, w), dxhat = scratch("lnb-dxhat", rows, w), tmp = scratch("ln-sq", rows, w);
+        INDArray mean = scratch("ln-mean", rows), std = scratch("ln-var", rows);
+        INDArray mD = scratch("lnb-md", rows), mDX = scratch("lnb-mdx", rows);
+        x.mean(mean, 1);
+        xhat.assign(x).subiColumnVector(mean.reshape(rows, 1));
+        tmp.assign(xhat).muli(xhat).mean(std, 1);
+        std.addi(eps);
+        Transforms.sqrt(std, false);
+        xhat.diviColumnVector(std.reshape(rows, 1));
+        dxhat.assign(dOut).muliRowVector(a(gamma));
+        dxhat.mean(mD, 1);
+        tmp.assign(dxhat).muli(xhat).mean(mDX, 1);
+        // dx = (dxhat - mean(dxhat) - xhat * mean(dxhat * xhat)) / std
+        dX.assign(xhat).muliColumnVector(mDX.reshape(rows, 1)).rsubi(dxhat).subiColumnVector(mD.reshape(rows, 1))
+                .diviColumnVector(std.reshape(rows, 1));
+        tmp.assign(dOut).muli(xhat);
+        a(dGamma).addi(tmp.sum(0).reshape(1, w));
+        a(dBeta).addi(dOut.sum(0).reshape(1, w));
+    }
+
+    @Override
+    public void sumRows(Tensor x, Tensor out) {
+        a(out).addi(a(x).sum(0).reshape(1, x.cols()));
+    }
+
+    @Override
     public void embed(int[] ids, int[] typeIds, int seqLen, Tensor words, Tensor positions, Tensor types, Tensor tout) {
         INDArray out = a(tout);
         int rows = tout.rows(), w = tout.cols();
@@ -132,6 +197,27 @@ public final class Nd4jOps implements Ops {
         INDArray pos = a(positions).get(org.nd4j.linalg.indexing.NDArrayIndex.interval(0, seqLen),
                 org.nd4j.linalg.indexing.NDArrayIndex.all());
         Nd4j.exec(new BroadcastAddOp(byPosition, pos, byPosition, 1, 2));
+    }
+
+    @Override
+    public void embedBackward(int[] ids, int[] typeIds, int seqLen, Tensor dOut, Tensor dWords, Tensor dPositions, Tensor dTypes) {
+        int[] positions = new int[ids.length];
+        for (int r = 0; r < ids.length; r++) positions[r] = r % seqLen;
+        scatterAdd(a(dWords), ids, a(dOut));
+        scatterAdd(a(dPositions), positions, a(dOut));
+        scatterAdd(a(dTypes), typeIds, a(dOut));
+    }
+
+    private static void scatterAdd(INDArray ref, int[] rows, INDArray updates) {
+        // In place: ScatterAdd adds repeated indices one after another, into ref as its output.
+        ScatterAdd op = new ScatterAdd(ref, Nd4j.createFromArray(rows), updates);
+        op.addOutputArgument(ref);
+        Nd4j.exec(op);
+    }
+
+    @Override
+    public void scatterAddRows(Tensor src, int[] rows, Tensor dst) {
+        scatterAdd(a(dst), rows, a(src));
     }
 
     @Override
@@ -157,9 +243,7 @@ public final class Nd4jOps implements Ops {
     public void attention(Tensor tq, Tensor tk, Tensor tv, float[] maskAdd, AttentionShape s,
                           Dropout dropout, int siteCode, Tensor tprobs, Tensor tctx) {
         int b = s.batch(), t = s.seqLen(), heads = s.heads(), dh = s.headDim();
-        INDArray q4 = a(tq).reshape('c', b, t, heads, dh).permute(0, 2, 1, 3);
-        INDArray k4 = a(tk).reshape('c', b, t, heads, dh).permute(0, 2, 1, 3);
-        INDArray v4 = a(tv).reshape('c', b, t, heads, dh).permute(0, 2, 1, 3);
+        INDArray q4 = heads(tq, s), k4 = heads(tk, s), v4 = heads(tv, s);
         INDArray probs = a(tprobs);
         INDArray scores4 = probs.reshape('c', b, heads, t, t);
         Nd4j.matmul(q4, k4, scores4, false, true, false);
@@ -172,21 +256,92 @@ public final class Nd4jOps implements Ops {
 
         INDArray weights = probs;
         if (dropout != null && dropout.attentionP() > 0f) {
-            float[] keep = new float[b * heads * t * t];
-            for (int n = 0; n < b; n++) {
-                for (int h = 0; h < heads; h++) {
-                    for (int row = 0; row < t; row++) {
-                        long e0 = ((long) h * s.maxPositions() + row) * s.maxPositions();
-                        dropout.fill(n, siteCode, dropout.attentionP(), e0, t, keep, ((n * heads + h) * t + row) * t);
-                    }
-                }
-            }
+            float[] keep = attentionKeep(dropout, siteCode, s);
             weights = scratch("attn-dropped", (long) b * heads * t, t);
             weights.data().setData(keep);
             weights.muli(probs);
         }
         INDArray context4 = scratch("attn-context", b, heads, t, dh);
         Nd4j.matmul(weights.reshape('c', b, heads, t, t), v4, context4, false, false, false);
-        a(tctx).reshape('c', b, t, heads, dh).permute(0, 2, 1, 3).assign(context4);
+        heads(tctx, s).assign(context4);
+    }
+
+    @Override
+    public void attentionBackward(Tensor tq, Tensor tk, Tensor tv, AttentionShape s, Dropout dropout, int siteCode,
+                                  Tensor tprobs, Tensor tdC, Tensor tdQ, Tensor tdK, Tensor tdV) {
+        int b = s.batch(), t = s.seqLen(), heads = s.heads(), dh = s.headDim();
+        long bht = (long) b * heads * t;
+        INDArray q4 = heads(tq, s), k4 = heads(tk, s), v4 = heads(tv, s), dC4 = heads(tdC, s);
+        INDArray probs = a(tprobs);
+        INDArray weights = probs;
+        INDArray mask = null;
+        if (dropout != null && dropout.attentionP() > 0f) {
+            mask = scratch("attn-mask-keep", bht, t);
+            mask.data().setData(attentionKeep(dropout, siteCode, s));
+            weights = scratch("attn-dropped", bht, t);
+            weights.assign(probs).muli(mask);
+        }
+        INDArray tmp = scratch("attn-context", b, heads, t, dh);
+        // context = weights v  =>  dV = weights^T dC, dWeights = dC v^T
+        Nd4j.matmul(weights.reshape('c', b, heads, t, t), dC4, tmp, true, false, false);
+        heads(tdV, s).assign(tmp);
+        INDArray dP = scratch("attn-dp", bht, t);
+        Nd4j.matmul(dC4, v4, dP.reshape('c', b, heads, t, t), false, true, false);
+        if (mask != null) dP.muli(mask);
+        // softmax backward and the 1/sqrt(d) of the scores: dS = P (dP - rowsum(dP P)) / sqrt(d)
+        INDArray prod = scratch("attn-prod", bht, t), dot = scratch("attn-dot", bht);
+        prod.assign(dP).muli(probs).sum(dot, 1);
+        dP.subiColumnVector(dot.reshape(bht, 1)).muli(probs).muli(1.0 / Math.sqrt(dh));
+        INDArray dS4 = dP.reshape('c', b, heads, t, t);
+        Nd4j.matmul(dS4, k4, tmp, false, false, false);
+        heads(tdQ, s).assign(tmp);
+        Nd4j.matmul(dS4, q4, tmp, true, false, false);
+        heads(tdK, s).assign(tmp);
+    }
+
+    /** [batch * seqLen, hidden] viewed as [batch, heads, seqLen, headDim]. */
+    private static INDArray heads(Tensor t, AttentionShape s) {
+        return a(t).reshape('c', s.batch(), s.seqLen(), s.heads(), s.headDim()).permute(0, 2, 1, 3);
+    }
+
+    /** Keep multipliers of every attention probability, [batch * heads * seqLen, seqLen] row-major. */
+    private static float[] attentionKeep(Dropout dropout, int siteCode, AttentionShape s) {
+        int b = s.batch(), heads = s.heads(), t = s.seqLen();
+        float[] keep = new float[b * heads * t * t];
+        for (int n = 0; n < b; n++) {
+            for (int h = 0; h < heads; h++) {
+                for (int row = 0; row < t; row++) {
+                    long e0 = ((long) h * s.maxPositions() + row) * s.maxPositions();
+                    dropout.fill(n, siteCode, dropout.attentionP(), e0, t, keep, ((n * heads + h) * t + row) * t);
+                }
+            }
+        }
+        return keep;
+    }
+
+    @Override
+    public void zero(Tensor x) {
+        a(x).assign(0);
+    }
+
+    @Override
+    public double sumSquares(Tensor x) {
+        double n = a(x).norm2Number().doubleValue();
+        return n * n;
+    }
+
+    @Override
+    public void adamW(Tensor tp, Tensor tg, Tensor tm, Tensor tv, AdamW st) {
+        INDArray p = a(tp), g = a(tg), m = a(tm), v = a(tv);
+        INDArray s = scratch("adam", tp.rows(), tp.cols());
+        float gs = st.gradScale();
+        s.assign(g).muli(gs * (1f - st.beta1()));
+        m.muli(st.beta1()).addi(s);
+        s.assign(g).muli(g).muli(gs * gs * (1f - st.beta2()));
+        v.muli(st.beta2()).addi(s);
+        s.assign(v).divi(st.bc2());
+        Transforms.sqrt(s, false);
+        s.addi(st.eps()).rdivi(m).divi(st.bc1());
+        p.muli(1.0 - (double) st.lr() * st.weightDecay()).subi(s.muli(st.lr()));
     }
 }

@@ -16,6 +16,12 @@ public interface Ops extends AutoCloseable {
     /** A tensor holding a copy of host (row-major, rows * cols values). */
     Tensor upload(float[] host, int rows, int cols);
 
+    /** Overwrites t with host (row-major, t.size() values). */
+    void write(float[] host, Tensor t);
+
+    /** dst = src (same size). */
+    void copy(Tensor src, Tensor dst);
+
     /** Copies t to host (row-major). */
     void download(Tensor t, float[] host);
 
@@ -28,20 +34,43 @@ public interface Ops extends AutoCloseable {
         addBias(y, bias);
     }
 
+    /**
+     * Backward of {@link #linear}: dX (= or +=, by accumulateDx; skipped when null) = dY weight,
+     * dWeight += dY^T x, dBias += column sums of dY.
+     */
+    default void linearBackward(Tensor x, Tensor weight, Tensor dY, Tensor dX, boolean accumulateDx,
+                                Tensor dWeight, Tensor dBias) {
+        if (dX != null) gemm(dY, false, weight, false, dX, accumulateDx ? 1f : 0f);
+        gemm(dY, true, x, false, dWeight, 1f);
+        sumRows(dY, dBias);
+    }
+
+    /** out[0, :] += sum over rows of x. */
+    void sumRows(Tensor x, Tensor out);
+
     /** x[r, :] += bias[0, :] for every row r. */
     void addBias(Tensor x, Tensor bias);
 
     /** x += other, element-wise. */
     void add(Tensor x, Tensor other);
 
-    /** x = 0.5 * x * (1 + erf(x / sqrt 2)), in place (BERT's exact GELU). */
-    void gelu(Tensor x);
+    /** out = 0.5 * x * (1 + erf(x / sqrt 2)) (BERT's exact GELU); out may be x. */
+    void gelu(Tensor x, Tensor out);
+
+    /** dX = dOut * (Phi(x) + x * phi(x)); dX may be dOut. */
+    void geluBackward(Tensor x, Tensor dOut, Tensor dX);
 
     /** x = tanh(x), in place. */
     void tanh(Tensor x);
 
+    /** dX = dOut * (1 - y^2), where y = tanh(x); dX may be dOut. */
+    void tanhBackward(Tensor y, Tensor dOut, Tensor dX);
+
     /** out[r, :] = (x[r, :] - mean) / sqrt(var + eps) * gamma + beta (biased variance). */
     void layerNorm(Tensor x, Tensor gamma, Tensor beta, float eps, Tensor out);
+
+    /** Backward of {@link #layerNorm} from its input x: dX = (not +=), dGamma +=, dBeta +=. */
+    void layerNormBackward(Tensor x, Tensor gamma, float eps, Tensor dOut, Tensor dX, Tensor dGamma, Tensor dBeta);
 
     /**
      * out[r, :] = words[ids[r]] + positions[r mod seqLen] + types[typeIds[r]], for rows r of a
@@ -49,14 +78,21 @@ public interface Ops extends AutoCloseable {
      */
     void embed(int[] ids, int[] typeIds, int seqLen, Tensor words, Tensor positions, Tensor types, Tensor out);
 
+    /** Backward of {@link #embed}: scatter-adds dOut's rows into the three embedding gradients. */
+    void embedBackward(int[] ids, int[] typeIds, int seqLen, Tensor dOut, Tensor dWords, Tensor dPositions, Tensor dTypes);
+
     /** dst[r, :] = src[rows[r], :]. */
     void gatherRows(Tensor src, int[] rows, Tensor dst);
+
+    /** Backward of {@link #gatherRows}: dst[rows[r], :] += src[r, :]. */
+    void scatterAddRows(Tensor src, int[] rows, Tensor dst);
 
     /**
      * Dropout on x [dropout.rows() * rowsPerInstance, width]: row r belongs to batch row
      * r / rowsPerInstance at token r mod rowsPerInstance (element index token * width + col).
      */
     void dropout(Tensor x, Dropout dropout, int siteCode, int rowsPerInstance);
+    // The backward of dropout is dropout of the gradient with the same coordinates.
 
     /**
      * Multi-head self-attention: probs = softmax(q k^T / sqrt(headDim) + maskAdd), then dropout
@@ -68,6 +104,26 @@ public interface Ops extends AutoCloseable {
      */
     void attention(Tensor q, Tensor k, Tensor v, float[] maskAdd, AttentionShape shape,
                    Dropout dropout, int siteCode, Tensor probs, Tensor context);
+
+    /**
+     * Backward of {@link #attention} from the softmax it kept (probs, before dropout): dQ, dK and
+     * dV are written (not accumulated).
+     */
+    void attentionBackward(Tensor q, Tensor k, Tensor v, AttentionShape shape, Dropout dropout, int siteCode,
+                           Tensor probs, Tensor dContext, Tensor dQ, Tensor dK, Tensor dV);
+
+    /** x = 0 everywhere. */
+    void zero(Tensor x);
+
+    /** Sum of squares of x, accumulated in double. */
+    double sumSquares(Tensor x);
+
+    /**
+     * One AdamW step on a parameter, its gradient scaled by gradScale (for clipping):
+     * m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g^2;
+     * p -= lr * (m / bc1 / (sqrt(v / bc2) + eps) + weightDecay * p).
+     */
+    void adamW(Tensor p, Tensor g, Tensor m, Tensor v, AdamW step);
 
     @Override
     default void close() {}
