@@ -9,7 +9,10 @@ import org.muki.model.BertConfig;
 import org.muki.model.BertModel;
 import org.muki.model.BertWeights;
 import org.muki.tensor.Backends;
+import org.muki.tensor.Dropout;
 import org.muki.tensor.Ops;
+import org.muki.train.Losses;
+import org.muki.train.Optimizer;
 
 /**
  * ./muki bench: a quick throughput check on random weights of a standard shape. One sequence is
@@ -19,11 +22,27 @@ import org.muki.tensor.Ops;
 final class BenchCommand {
     private BenchCommand() {}
 
+    /** One optimiser step of cross-entropy training (dropout on) on the batch with fixed labels. */
+    private static Runnable trainingStep(BertModel model, Batch batch) {
+        var cfg = model.config();
+        int[] labels = new int[batch.size()];
+        for (int b = 0; b < labels.length; b++) labels[b] = b % cfg.numLabels();
+        Optimizer optimizer = new Optimizer(model.ops(), model.parameters(), model.gradients(), 0.9f, 0.999f, 1e-8f, 0.01f, 1f);
+        int[] step = {0};
+        return () -> {
+            Dropout d = new Dropout(step[0]++, cfg.hiddenDropout(), cfg.attentionDropout(), batch.instanceKeys(), new int[batch.size()]);
+            float[] logits = model.trainingLogits(batch, d);
+            model.zeroGradients();
+            model.backward(Losses.crossEntropy(logits, cfg.numLabels(), labels).dLogits());
+            optimizer.step(1e-4f);
+        };
+    }
+
     static int run(String[] argv) {
         Args args = Args.parse("bench", argv, 1,
                 Set.of("shape", "backend", "mode", "batch", "seq", "mc-samples", "threads", "seconds", "vocab"), Set.of());
         String shape = args.choice("shape", "mini", List.of("tiny", "mini", "small", "base"));
-        String mode = args.choice("mode", "eval", List.of("eval", "mc"));
+        String mode = args.choice("mode", "eval", List.of("eval", "mc", "train"));
         String backend = args.string("backend", "java");
         int batchSize = args.integer("batch", 32, 1);
         int seq = args.integer("seq", 128, 1);
@@ -47,9 +66,11 @@ final class BenchCommand {
             System.out.printf("bench: shape %s (L%d/H%d/A%d/I%d), backend %s, mode %s, batch %d, seq %d, K %d, threads %d%n",
                     shape, config.numLayers(), config.hiddenSize(), config.numHeads(), config.intermediateSize(),
                     ops.name(), mode, batchSize, seq, samples, threads);
-            Runnable pass = mode.equals("mc")
-                    ? () -> model.mcLogits(batch, samples, 42, 0.1f, 0.1f)
-                    : () -> model.logits(batch);
+            Runnable pass = switch (mode) {
+                case "mc" -> () -> model.mcLogits(batch, samples, 42, 0.1f, 0.1f);
+                case "train" -> trainingStep(model, batch);
+                default -> () -> model.logits(batch);
+            };
             pass.run(); // warm-up: JIT, buffers, native libraries
             long start = System.nanoTime();
             long deadline = start + (long) (seconds * 1e9);
@@ -61,7 +82,9 @@ final class BenchCommand {
                 System.out.printf("pass %d: %.3f s%n", passes, (System.nanoTime() - t0) / 1e9);
             }
             double elapsed = (System.nanoTime() - start) / 1e9;
-            System.out.printf("sequences/s: %.2f%n", (double) passes * batchSize * samples / elapsed);
+            double perSecond = (double) passes * batchSize * samples / elapsed;
+            System.out.printf("tokens/s: %.0f%n", perSecond * seq);
+            System.out.printf("sequences/s: %.2f%n", perSecond);
         }
         return 0;
     }

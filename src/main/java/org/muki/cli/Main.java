@@ -11,7 +11,13 @@ public final class Main {
                         [--max-length N] [--threads T] [--overwrite]
               init      --labels A,B,... --vocab FILE --out DIR [--shape tiny|mini|small|base] [--seed S] [--overwrite]
               tokenize  --vocab FILE [--uncased|--cased] [--input FILE] [--max-length N]
-              bench     --shape tiny|mini|small|base --backend NAME --mode mc|eval [--batch 32] [--seq 128]
+              brown     --out DIR [--sentences 3]
+              train     --data TRAIN --eval EVAL (--config FILE --vocab FILE | --init DIR) --out DIR [--labels A,B,...]
+                        [--epochs 3] [--batch-size 32] [--lr 1e-4] [--warmup 0.1] [--weight-decay 0.01] [--clip 1.0]
+                        [--max-length 128] [--seed 0] [--save-every 200] [--backend NAME] [--threads T]
+                        [--uncased|--cased] [--skip-bad-rows] [--overwrite]
+                        [--id-column id] [--text-column text] [--text-pair-column text_pair] [--label-column label]
+              bench     --shape tiny|mini|small|base --backend NAME --mode mc|eval|train [--batch 32] [--seq 128]
                         [--mc-samples 16] [--threads T] [--seconds S]
             """;
 
@@ -49,8 +55,10 @@ public final class Main {
             case "predict" -> PredictCommand.run(argv);
             case "tokenize" -> TokenizeCommand.run(argv);
             case "init" -> InitCommand.run(argv);
+            case "brown" -> BrownCommand.run(argv);
+            case "train" -> TrainCommand.run(argv);
             case "bench" -> BenchCommand.run(argv);
-            default -> throw new MukiException("unknown command '" + argv[0] + "' (commands: predict, init, tokenize, bench)");
+            default -> throw new MukiException("unknown command '" + argv[0] + "' (commands: predict, init, tokenize, brown, train, bench)");
         };
     }
 }

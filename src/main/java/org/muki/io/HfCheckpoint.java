@@ -149,6 +149,13 @@ public record HfCheckpoint(BertConfig config, BertWeights weights, ObjectNode co
         return labels;
     }
 
+    /** A BERT config.json (e.g. one of models/*.json) for a model with the given labels. */
+    public static BertConfig readConfig(Path file, List<String> labels) {
+        JsonNode node = Json.read(file);
+        if (!node.isObject()) throw new MukiException(file + ": not a JSON object");
+        return parseConfig(file, (ObjectNode) node, labels);
+    }
+
     private static BertConfig parseConfig(Path file, ObjectNode json, List<String> labels) {
         String modelType = text(file, json, "model_type", "bert");
         if (!modelType.equals("bert")) throw new MukiException(file + ": model_type '" + modelType + "' is not supported (bert only)");

@@ -208,6 +208,11 @@ public final class BertModel implements AutoCloseable {
         return new BertWeights(out);
     }
 
+    /** Overwrites every parameter with the given weights (same names and shapes). */
+    public void setWeights(BertWeights w) {
+        for (var e : tensors.entrySet()) ops.write(w.get(e.getKey()).data(), e.getValue());
+    }
+
     /** Deterministic (eval) logits, [batch.size(), numLabels] row-major. */
     public float[] logits(Batch batch) {
         return forward(batch, 1, null, false);

@@ -209,9 +209,11 @@ public final class Nd4jOps implements Ops {
     }
 
     private static void scatterAdd(INDArray ref, int[] rows, INDArray updates) {
-        // In place: ScatterAdd adds repeated indices one after another, into ref as its output.
+        // In place, into ref as its output; the lock argument makes repeated indices (the same
+        // word or position in many rows) add up one after another instead of racing.
         ScatterAdd op = new ScatterAdd(ref, Nd4j.createFromArray(rows), updates);
         op.addOutputArgument(ref);
+        op.addBArgument(true);
         Nd4j.exec(op);
     }
 

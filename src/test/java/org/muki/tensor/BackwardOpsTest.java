@@ -139,6 +139,26 @@ class BackwardOpsTest {
         checkFiniteDifferences("attention dv", v, get(REF, dV), t -> att.apply(new float[][] {q, k, t}), wc);
     }
 
+    /** Many rows scattering into the same few rows: the repeated indices must add up, not race. */
+    @ParameterizedTest(name = "{0}", autoCloseArguments = false)
+    @MethodSource("fast")
+    void scatterAddWithManyRepeatedIndicesIsExact(Ops ops) {
+        int rows = 4000, cols = 64;
+        int[] idx = new int[rows];
+        for (int r = 0; r < rows; r++) idx[r] = r % 3;
+        float[] src = new float[rows * cols];
+        java.util.Arrays.fill(src, 1f);
+        Tensor dst = ops.allocate(3, cols);
+        ops.scatterAddRows(ops.upload(src, rows, cols), idx, dst);
+        float[] want = new float[3 * cols];
+        for (int c = 0; c < cols; c++) {
+            want[c] = 1334f;
+            want[cols + c] = 1333f;
+            want[2 * cols + c] = 1333f;
+        }
+        assertClose(want, get(ops, dst), 0, ops.name() + " scatter-add");
+    }
+
     /** Runs the same backward on the reference and on ops; compares the named outputs. */
     private static void compare(Ops ops, String what, double tol, Consumer<Ops> run, java.util.function.Function<Ops, Tensor[]> outs) {
         Tensor[] r = outs.apply(REF), f = outs.apply(ops);
