@@ -17,6 +17,11 @@ public final class Main {
                         [--max-length 128] [--seed 0] [--save-every 200] [--backend NAME] [--threads T]
                         [--uncased|--cased] [--skip-bad-rows] [--overwrite]
                         [--id-column id] [--text-column text] [--text-pair-column text_pair] [--label-column label]
+              score     --teachers DIR,DIR,... --data FILE --out SCORES [--mc-samples 16] [--seed 0] [--dropout P]
+                        [--attention-dropout P] [--batch-size 32] [--max-length 128] [--backend NAME] [--overwrite]
+              integrate --method NAME --teachers DIR,... --data TRANSFER --scores SCORES (--config FILE --vocab FILE | --init DIR)
+                        --out DIR [--eval VALIDATION] [--labels ORDER] [--tau 0.2] [--temperature 1] [training options]
+              evaluate  --model DIR --data TEST [--teachers DIR,... --scores TEST_SCORES [--gold DIR]] [--out REPORT_DIR]
               bench     --shape tiny|mini|small|base --backend NAME --mode mc|eval|train [--batch 32] [--seq 128]
                         [--mc-samples 16] [--threads T] [--seconds S]
             """;
@@ -57,8 +62,11 @@ public final class Main {
             case "init" -> InitCommand.run(argv);
             case "brown" -> BrownCommand.run(argv);
             case "train" -> TrainCommand.run(argv);
+            case "score" -> ScoreCommand.run(argv);
+            case "integrate" -> IntegrateCommand.run(argv);
+            case "evaluate" -> EvaluateCommand.run(argv);
             case "bench" -> BenchCommand.run(argv);
-            default -> throw new MukiException("unknown command '" + argv[0] + "' (commands: predict, init, tokenize, brown, train, bench)");
+            default -> throw new MukiException("unknown command '" + argv[0] + "' (commands: predict, init, tokenize, brown, train, score, integrate, evaluate, bench)");
         };
     }
 }

@@ -39,6 +39,20 @@ public final class Trainer {
         }
     }
 
+    /** The loss of a batch (positions into the training data) given the model's logits for it. */
+    public interface Objective {
+        Losses.Result loss(int[] positions, float[] logits);
+    }
+
+    /** Cross-entropy on the training examples' own labels (teachers, the supervised baseline). */
+    public static Objective crossEntropy(List<Encoded> data, int labels) {
+        return (positions, logits) -> {
+            int[] y = new int[positions.length];
+            for (int b = 0; b < positions.length; b++) y[b] = data.get(positions[b]).label();
+            return Losses.crossEntropy(logits, labels, y);
+        };
+    }
+
     /** What one epoch did. */
     public record Epoch(int epoch, double trainLoss, double evalAccuracy, double seconds) {}
 
@@ -48,8 +62,11 @@ public final class Trainer {
     private final Path stateDir;
     private final String fingerprint;
     private final Optimizer optimizer;
+    private final Objective objective;
 
-    public Trainer(BertModel model, Options options, List<Encoded> train, List<Encoded> eval, Path stateDir, String fingerprint) {
+    public Trainer(BertModel model, Options options, List<Encoded> train, List<Encoded> eval, Path stateDir, String fingerprint,
+                   Objective objective) {
+        this.objective = objective;
         this.model = model;
         this.o = options;
         this.train = train;
@@ -83,13 +100,11 @@ public final class Trainer {
             for (int i = done - epoch * perEpoch; i < batches.size(); i++) {
                 int[] positions = batches.get(i);
                 var batch = Encoded.batch(train, positions);
-                int[] labels = new int[positions.length];
-                for (int b = 0; b < positions.length; b++) labels[b] = train.get(positions[b]).label();
                 var cfg = model.config();
                 Dropout dropout = new Dropout(o.seed() * 0x9E3779B97F4A7C15L + done, cfg.hiddenDropout(), cfg.attentionDropout(),
                         batch.instanceKeys(), new int[positions.length]);
                 float[] logits = model.trainingLogits(batch, dropout);
-                Losses.Result ce = Losses.crossEntropy(logits, cfg.numLabels(), labels);
+                Losses.Result ce = objective.loss(positions, logits);
                 if (!Double.isFinite(ce.loss())) throw new ArithmeticException("loss is " + ce.loss() + " at step " + (done + 1));
                 model.zeroGradients();
                 model.backward(ce.dLogits());

@@ -1,0 +1,203 @@
+package org.muki.cli;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import org.muki.MukiException;
+import org.muki.data.Example;
+import org.muki.io.AtomicFiles;
+import org.muki.io.HfCheckpoint;
+import org.muki.io.Json;
+import org.muki.model.BertConfig;
+import org.muki.model.BertModel;
+import org.muki.model.BertWeights;
+import org.muki.model.HostTensor;
+import org.muki.tensor.Backends;
+import org.muki.tensor.Ops;
+import org.muki.text.Vocab;
+import org.muki.text.WordPieceTokenizer;
+import org.muki.train.Encoded;
+import org.muki.train.Trainer;
+
+/**
+ * What `train` and `integrate` share: the starting model (a config with fresh weights, or a
+ * checkpoint with a new head where its labels differ), the training options, the output folder
+ * rules (never overwrite a trained model without --overwrite; resume an interrupted run), the
+ * fit itself, and the saved checkpoint with its training log.
+ */
+final class Fitting {
+    private Fitting() {}
+
+    /** Options every fitting command takes. */
+    static final Set<String> OPTIONS = Set.of("config", "init", "out", "vocab", "epochs", "batch-size", "lr", "warmup",
+            "weight-decay", "clip", "max-length", "seed", "save-every", "backend", "threads");
+    static final Set<String> FLAGS = Set.of("uncased", "cased", "overwrite");
+
+    /** The model a fit starts from. */
+    record Start(BertConfig config, BertWeights weights, Vocab vocab, boolean lowerCase, int maxLength, String origin) {
+        WordPieceTokenizer tokenizer() {
+            return new WordPieceTokenizer(vocab, lowerCase);
+        }
+
+        List<Encoded> encode(List<Example> examples, List<String> labels) {
+            return Encoded.encode(examples, tokenizer(), maxLength, labels);
+        }
+    }
+
+    static Trainer.Options options(Args args, double defaultLr) {
+        return new Trainer.Options(args.integer("epochs", 3, 1), args.integer("batch-size", 32, 1),
+                (float) args.number("lr", defaultLr, 0, 1), (float) args.number("warmup", 0.1, 0, 1),
+                (float) args.number("weight-decay", 0.01, 0, 1), (float) args.number("clip", 1.0, 0, 1e9),
+                args.longValue("seed", 0), args.integer("save-every", 200, 0));
+    }
+
+    /** Refuses to replace a trained model unless --overwrite. */
+    static void checkOut(String command, Args args) {
+        Path out = Path.of(args.required("out"));
+        if (Files.exists(out.resolve(HfCheckpoint.WEIGHTS)) && !args.flag("overwrite")) {
+            throw new MukiException(command + ": " + out + " already holds a trained model (pass --overwrite to replace it)");
+        }
+        if (args.flag("config") == args.flag("init")) throw new MukiException(command + ": give exactly one of --config and --init");
+        if (args.flag("uncased") && args.flag("cased")) throw new MukiException(command + ": give --uncased or --cased, not both");
+    }
+
+    static Start start(String command, Args args, List<String> labels, long seed) {
+        BertConfig config;
+        BertWeights weights;
+        Vocab vocab;
+        Boolean lower = args.flag("cased") ? Boolean.FALSE : args.flag("uncased") ? Boolean.TRUE : null;
+        String origin;
+        if (args.flag("config")) {
+            Path cfgFile = Path.of(args.required("config"));
+            config = HfCheckpoint.readConfig(cfgFile, labels);
+            vocab = Vocab.load(Path.of(args.required("vocab")));
+            if (vocab.size() != config.vocabSize()) {
+                throw new MukiException(args.required("vocab") + ": " + vocab.size() + " tokens but " + cfgFile
+                        + " has vocab_size " + config.vocabSize());
+            }
+            weights = BertWeights.random(config, seed);
+            origin = "config " + cfgFile;
+        } else {
+            Path initDir = Path.of(args.required("init"));
+            HfCheckpoint init = HfCheckpoint.load(initDir);
+            vocab = args.flag("vocab") ? Vocab.load(Path.of(args.required("vocab"))) : init.vocab();
+            if (vocab == null) throw new MukiException(command + ": " + initDir + " has no vocab.txt; pass --vocab");
+            if (lower == null) lower = PredictCommand.lowerCase(initDir);
+            config = init.config().withLabels(labels);
+            weights = withHead(init, config, seed);
+            origin = "checkpoint " + initDir;
+        }
+        int maxLength = args.integer("max-length", Math.min(128, config.maxPositions()), 3);
+        if (maxLength > config.maxPositions()) {
+            throw new MukiException(command + ": --max-length " + maxLength + " exceeds max_position_embeddings " + config.maxPositions());
+        }
+        return new Start(config, weights, vocab, lower == null || lower, maxLength, origin);
+    }
+
+    /** The checkpoint's weights, with a fresh pooler/classifier where it has none or other labels. */
+    static BertWeights withHead(HfCheckpoint init, BertConfig config, long seed) {
+        Map<String, HostTensor> w = new LinkedHashMap<>(init.weights().tensors());
+        BertWeights fresh = BertWeights.random(config, seed);
+        boolean sameLabels = init.weights().hasClassifier() && init.config().labels().equals(config.labels());
+        for (var e : fresh.tensors().entrySet()) {
+            String n = e.getKey();
+            if (!w.containsKey(n) || (n.startsWith("classifier.") && !sameLabels)) w.put(n, e.getValue());
+        }
+        if (!sameLabels && init.weights().hasClassifier()) {
+            System.err.println("muki: the checkpoint's labels " + init.config().labels() + " differ from " + config.labels()
+                    + ": its classifier is replaced by a freshly initialised one");
+        }
+        return new BertWeights(w);
+    }
+
+    /**
+     * Trains, saves the Hugging Face checkpoint (with tokenizer_config.json) and
+     * training_log.json (with `log` merged in), removes the resume state, and returns the epochs.
+     */
+    static List<Trainer.Epoch> fit(Args args, Start start, Trainer.Options o, List<String> labels, List<Encoded> train,
+                                   List<Encoded> eval, Trainer.Objective objective, String identity, ObjectNode log) {
+        Path out = Path.of(args.required("out"));
+        Path stateDir = out.resolve(".train-state");
+        String backend = args.string("backend", "java");
+        String fingerprint = fingerprint(o + "|" + labels + "|" + start.config() + "|" + start.origin() + "|" + eval.size()
+                + "|" + backend + "|" + start.maxLength() + "|" + start.lowerCase() + "|" + identity, train);
+        try {
+            if (args.flag("overwrite") && Files.isDirectory(stateDir)) deleteTree(stateDir);
+            Files.createDirectories(stateDir);
+        } catch (IOException e) {
+            throw new MukiException(stateDir + ": cannot create (" + e.getMessage() + ")");
+        }
+        long started = System.nanoTime();
+        List<Trainer.Epoch> epochs;
+        BertWeights trained;
+        try (Ops ops = Backends.create(backend, args.integer("threads", Runtime.getRuntime().availableProcessors(), 1))) {
+            BertModel model = new BertModel(start.config(), start.weights(), ops);
+            System.err.println("muki: training on " + ops.name() + ": " + o.describe());
+            epochs = new Trainer(model, o, train, eval, stateDir, fingerprint, objective).run();
+            trained = model.weights();
+        }
+        double seconds = (System.nanoTime() - started) / 1e9;
+        new HfCheckpoint(start.config(), trained, null, start.vocab()).save(out);
+        AtomicFiles.write(out.resolve("tokenizer_config.json"), os -> os.write(Json.MAPPER.writeValueAsBytes(
+                Json.MAPPER.createObjectNode().put("do_lower_case", start.lowerCase()).put("model_max_length", start.maxLength())
+                        .put("tokenizer_class", "BertTokenizer"))));
+        log.put("origin", start.origin()).put("backend", backend).put("options", o.describe());
+        ArrayNode l = log.putArray("labels");
+        labels.forEach(l::add);
+        log.put("train_rows", train.size()).put("eval_rows", eval.size());
+        ArrayNode ep = log.putArray("epochs");
+        for (Trainer.Epoch e : epochs) {
+            ObjectNode row = ep.addObject().put("epoch", e.epoch()).put("train_loss", e.trainLoss()).put("seconds", e.seconds());
+            if (Double.isNaN(e.evalAccuracy())) row.putNull("eval_accuracy");
+            else row.put("eval_accuracy", e.evalAccuracy());
+        }
+        log.put("seconds", seconds);
+        AtomicFiles.write(out.resolve("training_log.json"), os -> os.write(Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsBytes(log)));
+        deleteTree(stateDir);
+        return epochs;
+    }
+
+    private static String fingerprint(String settings, List<Encoded> train) {
+        try {
+            MessageDigest md = MessageDigest.getInstance("SHA-256");
+            md.update(settings.getBytes(StandardCharsets.UTF_8));
+            for (Encoded e : train) md.update((Arrays.toString(e.ids()) + e.label() + Arrays.toString(e.types())).getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(md.digest());
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static double majority(List<Encoded> data, int labels) {
+        int[] counts = new int[labels];
+        int n = 0;
+        for (Encoded e : data) {
+            if (e.label() >= 0) {
+                counts[e.label()]++;
+                n++;
+            }
+        }
+        return Arrays.stream(counts).max().orElse(0) / (double) Math.max(1, n);
+    }
+
+    static void deleteTree(Path dir) {
+        if (!Files.exists(dir)) return;
+        try (var walk = Files.walk(dir)) {
+            for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) Files.delete(p);
+        } catch (IOException e) {
+            throw new MukiException(dir + ": cannot delete (" + e.getMessage() + ")");
+        }
+    }
+}

@@ -1,0 +1,105 @@
+package org.muki.integration;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import org.muki.data.Example;
+import org.muki.io.Json;
+import org.muki.model.Batch;
+import org.muki.model.BertModel;
+import org.muki.tensor.Ops;
+import org.muki.train.Progress;
+
+/**
+ * Scores every instance with every teacher: the deterministic logits, K Monte-Carlo dropout
+ * passes folded into the batch (every dropout site on), their mean probabilities, and the
+ * normalised uncertainty of the MC mean and of the deterministic pass. Instances are processed a
+ * batch at a time and written as they are scored, so memory does not grow with the data.
+ * Dropout masks are keyed by a hash of the instance id, so an instance gets the same masks
+ * wherever it sits in the file.
+ */
+public final class McScorer {
+    private final List<Teacher> teachers;
+    private final List<BertModel> models = new ArrayList<>();
+    private final int samples, maxLength, batchSize;
+    private final long seed;
+    private final float[] hiddenP, attentionP;
+
+    public McScorer(List<Teacher> teachers, Ops ops, int samples, long seed, float[] hiddenP, float[] attentionP, int maxLength,
+                    int batchSize) {
+        this.teachers = teachers;
+        for (Teacher t : teachers) models.add(new BertModel(t.checkpoint().config(), t.checkpoint().weights(), ops));
+        this.samples = samples;
+        this.seed = seed;
+        this.hiddenP = hiddenP;
+        this.attentionP = attentionP;
+        this.maxLength = maxLength;
+        this.batchSize = batchSize;
+    }
+
+    /** A 32-bit key of an instance id (Java's String hash, mixed). */
+    public static int instanceKey(String id) {
+        int h = id.hashCode() * 0x9E3779B9;
+        return h ^ (h >>> 16);
+    }
+
+    /** Scores one batch of examples. */
+    public List<InstanceScores> score(List<Example> batch) {
+        int n = teachers.size(), size = batch.size();
+        float[][][] logits = new float[size][n][];
+        double[][][] mc = new double[size][n][];
+        double[][] u = new double[size][n], ue = new double[size][n];
+        for (int i = 0; i < n; i++) {
+            Teacher t = teachers.get(i);
+            int c = t.labels().size();
+            int len = Math.min(maxLength, t.checkpoint().config().maxPositions());
+            int[][] ids = new int[size][], types = new int[size][], masks = new int[size][];
+            int[] keys = new int[size];
+            for (int b = 0; b < size; b++) {
+                var enc = t.tokenizer().encode(batch.get(b).text(), batch.get(b).textPair(), len);
+                ids[b] = enc.ids();
+                types[b] = enc.typeIds();
+                masks[b] = new int[ids[b].length];
+                java.util.Arrays.fill(masks[b], 1);
+                keys[b] = instanceKey(batch.get(b).id());
+            }
+            Batch x = Batch.pad(ids, types, masks, keys);
+            float[] z = models.get(i).logits(x);
+            float[] zk = models.get(i).mcLogits(x, samples, seed, hiddenP[i], attentionP[i]);
+            double[] p = new double[c];
+            for (int b = 0; b < size; b++) {
+                logits[b][i] = java.util.Arrays.copyOfRange(z, b * c, (b + 1) * c);
+                Uncertainty.softmax(z, b * c, c, p, 0);
+                ue[b][i] = Uncertainty.normalizedEntropy(p);
+                mc[b][i] = Uncertainty.meanProbs(zk, b * samples, samples, c);
+                u[b][i] = Uncertainty.normalizedEntropy(mc[b][i]);
+            }
+        }
+        List<InstanceScores> out = new ArrayList<>(size);
+        for (int b = 0; b < size; b++) out.add(new InstanceScores(batch.get(b).id(), logits[b], mc[b], u[b], ue[b]));
+        return out;
+    }
+
+    /** Scores all examples, writing the header line then one line per instance to out. */
+    public void scoreAll(List<Example> examples, ObjectNode header, OutputStream out) throws IOException {
+        out.write(Json.MAPPER.writeValueAsBytes(header));
+        out.write('\n');
+        Progress progress = new Progress("score", examples.size());
+        long start = System.nanoTime();
+        for (int from = 0; from < examples.size(); from += batchSize) {
+            List<Example> batch = examples.subList(from, Math.min(examples.size(), from + batchSize));
+            for (InstanceScores s : score(batch)) {
+                out.write(Json.MAPPER.writeValueAsString(ScoreFile.line(s)).getBytes(StandardCharsets.UTF_8));
+                out.write('\n');
+            }
+            int done = from + batch.size();
+            double secs = (System.nanoTime() - start) / 1e9;
+            progress.update(done, String.format("%.1f inst/s (%d teachers x %d samples)", done / secs, teachers.size(), samples));
+        }
+    }
+}
