@@ -22,6 +22,8 @@ public final class Main {
               integrate --method NAME --teachers DIR,... --data TRANSFER --scores SCORES (--config FILE --vocab FILE | --init DIR)
                         --out DIR [--eval VALIDATION] [--labels ORDER] [--tau 0.2] [--temperature 1] [training options]
               evaluate  --model DIR --data TEST [--teachers DIR,... --scores TEST_SCORES [--gold DIR]] [--out REPORT_DIR]
+              experiment --config FILE.yaml|FILE.json|brown-demo|brown-3-teachers [--out DIR] [--backend NAME] [--threads T]
+              demo      [--out DIR] [--backend NAME] [--threads T]   (experiment brown-demo)
               bench     --shape tiny|mini|small|base --backend NAME --mode mc|eval|train [--batch 32] [--seq 128]
                         [--mc-samples 16] [--threads T] [--seconds S]
             """;
@@ -65,8 +67,10 @@ public final class Main {
             case "score" -> ScoreCommand.run(argv);
             case "integrate" -> IntegrateCommand.run(argv);
             case "evaluate" -> EvaluateCommand.run(argv);
+            case "experiment" -> ExperimentCommand.run(argv);
+            case "demo" -> ExperimentCommand.demo(argv);
             case "bench" -> BenchCommand.run(argv);
-            default -> throw new MukiException("unknown command '" + argv[0] + "' (commands: predict, init, tokenize, brown, train, score, integrate, evaluate, bench)");
+            default -> throw new MukiException("unknown command '" + argv[0] + "' (commands: predict, init, tokenize, brown, train, score, integrate, evaluate, experiment, demo, bench)");
         };
     }
 }

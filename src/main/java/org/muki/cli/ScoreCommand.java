@@ -40,6 +40,12 @@ final class ScoreCommand {
         Dataset data = Dataset.read(dataFile, TrainCommand.columns(args), Dataset.Labels.OPTIONAL, args.flag("skip-bad-rows"));
         TrainCommand.report(data);
         List<Teacher> teachers = teachers(args.required("teachers"));
+        for (Teacher t : teachers) {
+            if (t.labels().size() == 1) {
+                System.err.println("muki: warning: " + t.dir() + " has a single label; its normalised entropy is undefined and it is "
+                        + "scored as maximally uncertain (u = 1)");
+            }
+        }
         int samples = args.integer("mc-samples", 16, 1);
         long seed = args.longValue("seed", 0);
         int maxLength = args.integer("max-length", 128, 3);

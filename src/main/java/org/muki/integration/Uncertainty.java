@@ -31,9 +31,13 @@ public final class Uncertainty {
         return mean;
     }
 
-    /** H(p) / ln(c) with 0 ln 0 = 0; a single class is certain (0). Never NaN for valid p. */
+    /**
+     * H(p) / ln(c) with 0 ln 0 = 0; never NaN for valid p. For a single class H / ln 1 is 0 / 0:
+     * such a model cannot express doubt, so it counts as maximally uncertain (1) and MUKI never
+     * prefers a one-label teacher over one that is at all certain.
+     */
     public static double normalizedEntropy(double[] p) {
-        if (p.length < 2) return 0.0;
+        if (p.length < 2) return 1.0;
         double h = 0;
         for (double v : p) if (v > 0) h -= v * Math.log(v);
         return Math.min(1.0, Math.max(0.0, h / Math.log(p.length)));
