@@ -223,7 +223,7 @@ final class ExperimentCommand {
         List<String> methods = new ArrayList<>();
         n.path("methods").forEach(m -> methods.add(m.asText()));
         if (methods.isEmpty()) methods.addAll(Methods.NAMES);
-        for (String m : methods) Methods.create(m, 0.2, 1); // refuses unknown names now, not after hours of training
+        for (String m : methods) Methods.check(m); // refuses unknown names now, not after hours of training
         List<Long> seeds = new ArrayList<>();
         n.path("seeds").forEach(s -> seeds.add(s.asLong()));
         if (seeds.isEmpty()) seeds.add(1L);
@@ -311,7 +311,8 @@ final class ExperimentCommand {
         b.append(" ECE |\n|---|---|");
         b.append("---|".repeat(blocks.size())).append("---|\n");
         for (var e : results.entrySet()) {
-            b.append("| ").append(e.getKey()).append(Methods.create(e.getKey(), 0.2, 1).needsLabels() ? " (uses labels)" : "")
+            boolean labelled = !Methods.isFeature(e.getKey()) && Methods.create(e.getKey(), 0.2, 1).needsLabels();
+            b.append("| ").append(e.getKey()).append(labelled ? " (uses labels)" : "")
                     .append(" | ").append(meanStd(e.getValue(), "accuracy")).append(" |");
             for (int i = 0; i < blocks.size(); i++) b.append(" ").append(meanStd(e.getValue(), "accuracy_block_" + (i + 1))).append(" |");
             b.append(" ").append(meanStd(e.getValue(), "ece")).append(" |\n");

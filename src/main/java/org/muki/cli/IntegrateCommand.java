@@ -9,12 +9,18 @@ import java.util.Set;
 import org.muki.MukiException;
 import org.muki.data.Dataset;
 import org.muki.data.Example;
+import org.muki.integration.FeatureMethod;
 import org.muki.integration.IntegrationMethod;
 import org.muki.integration.LabelSpace;
 import org.muki.integration.Methods;
 import org.muki.integration.ScoreFile;
 import org.muki.integration.Teacher;
 import org.muki.io.Json;
+import org.muki.model.Batch;
+import org.muki.model.BertModel;
+import org.muki.tensor.Backends;
+import org.muki.tensor.Ops;
+import org.muki.train.Batches;
 import org.muki.train.Encoded;
 import org.muki.train.Trainer;
 
@@ -36,10 +42,15 @@ final class IntegrateCommand {
         Args args = Args.parse("integrate", argv, 1, options, flags);
         Fitting.checkOut("integrate", args);
         double tau = args.number("tau", 0.2, 1e-6, 1e6), temperature = args.number("temperature", 1.0, 1e-6, 1e6);
-        IntegrationMethod method = Methods.create(args.required("method"), tau, temperature);
+        String methodName = args.required("method");
+        Methods.check(methodName);
         Trainer.Options o = Fitting.options(args, 1e-4);
 
         List<Teacher> teachers = ScoreCommand.teachers(args.required("teachers"));
+        IntegrationMethod method = Methods.isFeature(methodName)
+                ? Methods.createFeature(methodName, teachers.stream().mapToInt(t -> t.checkpoint().config().hiddenSize()).toArray(),
+                        studentWidth(args), temperature, o.seed())
+                : Methods.create(methodName, tau, temperature);
         Path dataFile = Path.of(args.required("data"));
         ScoreFile scores = ScoreFile.read(Path.of(args.required("scores")));
         scores.check(teachers, dataFile);
@@ -66,11 +77,14 @@ final class IntegrateCommand {
             Example e = transfer.get(i);
             instances.add(new IntegrationMethod.Instance(scores.get(e.id()), train.get(i).label()));
         }
-        Trainer.Objective objective = (positions, logits) -> {
-            List<IntegrationMethod.Instance> batch = new ArrayList<>(positions.length);
-            for (int p : positions) batch.add(instances.get(p));
-            return method.loss(logits, batch, space);
-        };
+        Trainer.Objective objective = method instanceof FeatureMethod fm
+                ? featureObjective(fm, instances, transfer, teacherFeatures(teachers, transfer, args), space, start.config().hiddenSize())
+                : (positions, batch, logits, hidden) -> {
+                    List<IntegrationMethod.Instance> rows = new ArrayList<>(positions.length);
+                    for (int p : positions) rows.add(instances.get(p));
+                    var r = method.loss(logits, rows, space);
+                    return new Trainer.Objective.Step(r.loss(), r.dLogits(), null);
+                };
         System.err.printf("muki: integrating %d teachers (%d labels) into a student with %s on %d transfer rows%n",
                 teachers.size(), labels.size(), method.name(), train.size());
         var log = Json.MAPPER.createObjectNode().put("method", method.name()).put("tau", tau).put("temperature", temperature)
@@ -81,6 +95,70 @@ final class IntegrateCommand {
         System.out.printf("integrate: %s -> %s after %d epochs%s%n", method.name(), args.required("out"), last.epoch(),
                 Double.isNaN(last.evalAccuracy()) ? "" : String.format(", validation accuracy %.4f", last.evalAccuracy()));
         return 0;
+    }
+
+    private static int studentWidth(Args args) {
+        if (args.flag("config")) return org.muki.io.HfCheckpoint.readConfig(Path.of(args.required("config")), List.of()).hiddenSize();
+        return org.muki.io.HfCheckpoint.load(Path.of(args.required("init"))).config().hiddenSize();
+    }
+
+    /** Each teacher's last hidden states of every transfer instance, mean-pooled over its tokens. */
+    static List<float[][]> teacherFeatures(List<Teacher> teachers, List<Example> transfer, Args args) {
+        int n = teachers.size();
+        List<float[][]> out = new ArrayList<>(transfer.size());
+        for (int i = 0; i < transfer.size(); i++) out.add(new float[n][]);
+        try (Ops ops = Backends.create(args.string("backend", "java"), args.integer("threads", Runtime.getRuntime().availableProcessors(), 1))) {
+            for (int i = 0; i < n; i++) {
+                Teacher t = teachers.get(i);
+                var cfg = t.checkpoint().config();
+                BertModel model = new BertModel(cfg, t.checkpoint().weights(), ops);
+                List<Encoded> enc = Encoded.encode(transfer, t.tokenizer(), Math.min(128, cfg.maxPositions()), List.of());
+                for (int[] positions : Batches.inOrder(enc, 64)) {
+                    Batch batch = Encoded.batch(enc, positions);
+                    model.logits(batch);
+                    float[] pooled = FeatureMethod.meanPool(model.lastHidden(), batch.attentionMask(), batch.size(), batch.seqLen(),
+                            cfg.hiddenSize());
+                    for (int b = 0; b < positions.length; b++) {
+                        out.get(positions[b])[i] = java.util.Arrays.copyOfRange(pooled, b * cfg.hiddenSize(), (b + 1) * cfg.hiddenSize());
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
+    private static Trainer.Objective featureObjective(FeatureMethod fm, List<IntegrationMethod.Instance> instances, List<Example> transfer,
+                                                      List<float[][]> features, LabelSpace space, int width) {
+        return new Trainer.Objective() {
+            @Override
+            public Step loss(int[] positions, Batch batch, float[] logits, java.util.function.Supplier<float[]> hidden) {
+                List<IntegrationMethod.Instance> rows = new ArrayList<>(positions.length);
+                List<float[][]> teacherRows = new ArrayList<>(positions.length);
+                for (int p : positions) {
+                    rows.add(instances.get(p));
+                    teacherRows.add(features.get(p));
+                }
+                int b = batch.size(), t = batch.seqLen();
+                float[] pooled = FeatureMethod.meanPool(hidden.get(), batch.attentionMask(), b, t, width);
+                FeatureMethod.Result r = fm.loss(logits, pooled, rows, teacherRows, space);
+                return new Step(r.loss(), r.dLogits(), FeatureMethod.meanPoolBackward(r.dPooled(), batch.attentionMask(), b, t, width));
+            }
+
+            @Override
+            public void update(float lr, int step) {
+                fm.update(lr, step);
+            }
+
+            @Override
+            public java.util.Map<String, org.muki.model.HostTensor> state() {
+                return fm.state();
+            }
+
+            @Override
+            public void restore(java.util.Map<String, org.muki.model.HostTensor> state) {
+                fm.restore(state);
+            }
+        };
     }
 
     private static List<Example> unlabelled(List<Example> examples) {

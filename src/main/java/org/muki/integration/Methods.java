@@ -10,6 +10,29 @@ public final class Methods {
             "muki-soft", "muki-soft-margin", "muki-soft-margin-norm",
             "muki-hard", "muki-hard-margin", "muki-hard-margin-norm",
             "entropy", "vanilla-kd", "uhc", "oracle", "supervised");
+    /** Methods that also read hidden states (made by {@link #createFeature}). */
+    public static final List<String> FEATURE_NAMES = List.of("dfa", "cfl");
+
+    public static boolean isFeature(String name) {
+        return FEATURE_NAMES.contains(name);
+    }
+
+    /** Refuses a name that is no method. */
+    public static void check(String name) {
+        if (!NAMES.contains(name) && !isFeature(name)) {
+            throw new MukiException("unknown method '" + name + "' (choose one of " + String.join(", ", NAMES) + ", "
+                    + String.join(", ", FEATURE_NAMES) + ")");
+        }
+    }
+
+    /** DFA or CFL for teachers of the given hidden widths and a student of width studentWidth. */
+    public static FeatureMethod createFeature(String name, int[] teacherWidths, int studentWidth, double temperature, long seed) {
+        return switch (name) {
+            case "dfa" -> new Dfa(teacherWidths, studentWidth, temperature, seed);
+            case "cfl" -> new Cfl(teacherWidths, studentWidth, temperature, seed);
+            default -> throw new MukiException("'" + name + "' is not a feature method");
+        };
+    }
 
     private Methods() {}
 
@@ -33,7 +56,10 @@ public final class Methods {
             case "uhc" -> new Uhc(temperature);
             case "oracle" -> new MukiLoss(name, MukiLoss.Target.ORACLE, mc, MukiLoss.Weighting.NONE, tau, temperature);
             case "supervised" -> new SupervisedLoss();
-            default -> throw new MukiException("unknown method '" + name + "' (choose one of " + String.join(", ", NAMES) + ")");
+            default -> {
+                check(name);
+                throw new MukiException("'" + name + "' reads hidden states: make it with Methods.createFeature");
+            }
         };
     }
 }

@@ -313,6 +313,14 @@ public final class BertModel implements AutoCloseable {
      * of the last {@link #trainingLogits} call is dLogits ([batch, numLabels] row-major).
      */
     public void backward(float[] dLogits) {
+        backward(dLogits, null);
+    }
+
+    /**
+     * Like {@link #backward(float[])}, with an extra gradient on the last encoder layer's output
+     * (dLastHidden, [batch * seqLen, hidden] row-major, or null), for losses on hidden states.
+     */
+    public void backward(float[] dLogits, float[] dLastHidden) {
         if (lastBatch == null) throw new IllegalStateException("backward needs a trainingLogits call first");
         gradients();
         Activations a = act;
@@ -331,6 +339,10 @@ public final class BertModel implements AutoCloseable {
         ops.linearBackward(a.cls, params.poolerW, d.dPooled, d.dCls, false, g.poolerW, g.poolerB);
         ops.zero(d.dx);
         ops.scatterAddRows(d.dCls, firstTokenRows(rows, t), d.dx);
+        if (dLastHidden != null) {
+            ops.write(dLastHidden, d.dBranch);
+            ops.add(d.dx, d.dBranch);
+        }
 
         AttentionShape shape = shape(rows, t);
         for (int i = params.layers.length - 1; i >= 0; i--) {
@@ -363,6 +375,12 @@ public final class BertModel implements AutoCloseable {
         ops.layerNormBackward(a.emb, params.embLnG, config.layerNormEps(), d.dx, d.dEmb, g.embLnG, g.embLnB);
         ops.embedBackward(batch.inputIds(), batch.typeIds(), t, d.dEmb, g.words, g.positions, g.types);
         lastBatch = null; // the activations belong to one backward pass
+    }
+
+    /** The last forward pass's final hidden states, [rows * seqLen, hidden] row-major. */
+    public float[] lastHidden() {
+        if (act == null) throw new IllegalStateException("no forward pass yet");
+        return host(act.layers[act.layers.length - 1].out);
     }
 
     private AttentionShape shape(int rows, int t) {

@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -15,6 +16,7 @@ import org.muki.MukiException;
 import org.muki.io.AtomicFiles;
 import org.muki.io.Json;
 import org.muki.io.SafeTensors;
+import org.muki.model.Batch;
 import org.muki.model.BertModel;
 import org.muki.model.BertWeights;
 import org.muki.model.HostTensor;
@@ -39,17 +41,31 @@ public final class Trainer {
         }
     }
 
-    /** The loss of a batch (positions into the training data) given the model's logits for it. */
+    /** The loss of a batch given the model's logits for it (and, when asked, its last hidden states). */
     public interface Objective {
-        Losses.Result loss(int[] positions, float[] logits);
+        /** A step's loss, dLoss/dLogits and, or null, dLoss/d(last hidden states) [batch * seqLen, hidden]. */
+        record Step(double loss, float[] dLogits, float[] dHidden) {}
+
+        Step loss(int[] positions, Batch batch, float[] logits, Supplier<float[]> lastHidden);
+
+        /** Updates the objective's own parameters, if it has any, after the model's update. */
+        default void update(float lr, int step) {}
+
+        /** The objective's own parameters and optimiser state, for checkpoints. */
+        default Map<String, HostTensor> state() {
+            return Map.of();
+        }
+
+        default void restore(Map<String, HostTensor> state) {}
     }
 
     /** Cross-entropy on the training examples' own labels (teachers, the supervised baseline). */
     public static Objective crossEntropy(List<Encoded> data, int labels) {
-        return (positions, logits) -> {
+        return (positions, batch, logits, hidden) -> {
             int[] y = new int[positions.length];
             for (int b = 0; b < positions.length; b++) y[b] = data.get(positions[b]).label();
-            return Losses.crossEntropy(logits, labels, y);
+            Losses.Result r = Losses.crossEntropy(logits, labels, y);
+            return new Objective.Step(r.loss(), r.dLogits(), null);
         };
     }
 
@@ -104,16 +120,17 @@ public final class Trainer {
                 Dropout dropout = new Dropout(o.seed() * 0x9E3779B97F4A7C15L + done, cfg.hiddenDropout(), cfg.attentionDropout(),
                         batch.instanceKeys(), new int[positions.length]);
                 float[] logits = model.trainingLogits(batch, dropout);
-                Losses.Result ce = objective.loss(positions, logits);
+                Objective.Step ce = objective.loss(positions, batch, logits, model::lastHidden);
                 if (!Double.isFinite(ce.loss())) throw new ArithmeticException("loss is " + ce.loss() + " at step " + (done + 1));
                 model.zeroGradients();
-                model.backward(ce.dLogits());
+                model.backward(ce.dLogits(), ce.dHidden());
                 float lr = (float) (o.lr() * schedule(done, total, warmup));
                 try {
                     optimizer.step(lr);
                 } catch (ArithmeticException e) {
                     throw new ArithmeticException(e.getMessage() + " at step " + (done + 1));
                 }
+                objective.update(lr, done + 1);
                 done++;
                 lossSum += ce.loss();
                 lossCount++;
@@ -153,7 +170,9 @@ public final class Trainer {
     private void save(int done, List<Epoch> epochs) {
         String model = "model-" + done + ".safetensors", moments = "optimizer-" + done + ".safetensors";
         SafeTensors.write(stateDir.resolve(model), model().tensors());
-        SafeTensors.write(stateDir.resolve(moments), optimizer.state());
+        Map<String, HostTensor> saved = new java.util.LinkedHashMap<>(optimizer.state());
+        objective.state().forEach((k, v) -> saved.put("objective." + k, v));
+        SafeTensors.write(stateDir.resolve(moments), saved);
         ObjectNode state = Json.MAPPER.createObjectNode();
         state.put("fingerprint", fingerprint);
         state.put("step", done);
@@ -197,6 +216,11 @@ public final class Trainer {
             for (String n : moments.entries().keySet()) m.put(n, moments.readFloat(n));
             model.setWeights(new BertWeights(w));
             optimizer.restore(m, state.get("step").asInt());
+            Map<String, HostTensor> own = new java.util.LinkedHashMap<>();
+            m.forEach((k, v) -> {
+                if (k.startsWith("objective.")) own.put(k.substring("objective.".length()), v);
+            });
+            objective.restore(own);
         } finally {
             weights.close();
             moments.close();

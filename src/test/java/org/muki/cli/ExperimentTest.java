@@ -61,7 +61,7 @@ class ExperimentTest {
                 "  lr: 3.0e-3",
                 "student: {config: " + model + ", epochs: 8, lr: 3.0e-3}",
                 "mc_samples: 4",
-                "methods: [muki-soft-margin, muki-hard, vanilla-kd, uhc, oracle, supervised]",
+                "methods: [muki-soft-margin, muki-hard, vanilla-kd, uhc, dfa, cfl, oracle, supervised]",
                 "seeds: [1, 2]",
                 "batch_size: 16",
                 "max_length: 32", ""));
@@ -71,7 +71,8 @@ class ExperimentTest {
                 "--vocab", vocab, "--threads", "2"}));
 
         String report = Files.readString(out.resolve("report.md"));
-        for (String m : new String[] {"muki-soft-margin", "muki-hard", "vanilla-kd", "uhc", "oracle (uses labels)", "supervised (uses labels)"}) {
+        for (String m : new String[] {"muki-soft-margin", "muki-hard", "vanilla-kd", "uhc", "dfa", "cfl", "oracle (uses labels)",
+                "supervised (uses labels)"}) {
             assertTrue(report.contains("| " + m + " |"), m + " missing from\n" + report);
         }
         assertTrue(report.contains("Majority class on the test rows") && report.contains("Paired t-tests"), report);

@@ -143,7 +143,7 @@ class MethodsTest {
     void everyMethodsGradientMatchesFiniteDifferences() {
         List<IntegrationMethod.Instance> batch = List.of(new IntegrationMethod.Instance(instance(0.2, 0.9, 0.5), 5),
                 new IntegrationMethod.Instance(instance(0.6, 0.1, 0.4), 1), new IntegrationMethod.Instance(instance(0.3, 0.3, 0.3), 4));
-        for (String name : Methods.NAMES) {
+        for (String name : Methods.NAMES) { // dfa and cfl: FeatureMethodsTest
             IntegrationMethod m = Methods.create(name, 0.2, 1.5);
             float[] s = new float[18];
             for (int i = 0; i < s.length; i++) s[i] = (float) Math.sin(i * 1.7);
