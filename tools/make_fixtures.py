@@ -49,6 +49,20 @@ VOCAB = ["[PAD]", "[unused0]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "the", "cat"
          "blue", "and", "or", "not", "it", "##ed", "##ly", "hello", "world", "x", "y"]
 
 
+def padded(inputs):
+    """ids, token types and attention mask of pre-tokenized inputs, padded to the longest."""
+    t = max(len(x["input_ids"]) for x in inputs)
+    ids = torch.zeros(len(inputs), t, dtype=torch.long)
+    types = torch.zeros(len(inputs), t, dtype=torch.long)
+    mask = torch.zeros(len(inputs), t, dtype=torch.long)
+    for r, x in enumerate(inputs):
+        L = len(x["input_ids"])
+        ids[r, :L] = torch.tensor(x["input_ids"])
+        types[r, :L] = torch.tensor(x.get("token_type_ids", [0] * L))
+        mask[r, :L] = torch.tensor(x.get("attention_mask", [1] * L))
+    return ids, types, mask
+
+
 def make(out_dir, name, cfg, dtype, inputs, mc_samples, seed, gen_seed):
     gen = torch.Generator().manual_seed(gen_seed)
     w = random_weights(cfg, gen)
@@ -61,16 +75,8 @@ def make(out_dir, name, cfg, dtype, inputs, mc_samples, seed, gen_seed):
     write_safetensors(os.path.join(d, "model.safetensors"), w, dtype)
     ref = Reference(cfg, stored_as(w, dtype))
 
-    t = max(len(x["input_ids"]) for x in inputs)
-    n = len(inputs)
-    ids = torch.zeros(n, t, dtype=torch.long)
-    types = torch.zeros(n, t, dtype=torch.long)
-    mask = torch.zeros(n, t, dtype=torch.long)
-    for r, x in enumerate(inputs):
-        L = len(x["input_ids"])
-        ids[r, :L] = torch.tensor(x["input_ids"])
-        types[r, :L] = torch.tensor(x.get("token_type_ids", [0] * L))
-        mask[r, :L] = torch.tensor(x.get("attention_mask", [1] * L))
+    ids, types, mask = padded(inputs)
+    n, t = ids.shape
     with open(os.path.join(d, "input.jsonl"), "w") as f:
         for x in inputs:
             f.write(json.dumps(x) + "\n")
@@ -101,16 +107,8 @@ def make_gradients(out_dir, name, labels, seed):
     from bert_reference import read_safetensors
     w = {k: v.clone().requires_grad_(True) for k, v in read_safetensors(os.path.join(d, "model.safetensors")).items()}
     inputs = [json.loads(l) for l in open(os.path.join(d, "input.jsonl"))]
-    t = max(len(x["input_ids"]) for x in inputs)
-    n = len(inputs)
-    ids = torch.zeros(n, t, dtype=torch.long)
-    types = torch.zeros(n, t, dtype=torch.long)
-    mask = torch.zeros(n, t, dtype=torch.long)
-    for r, x in enumerate(inputs):
-        L = len(x["input_ids"])
-        ids[r, :L] = torch.tensor(x["input_ids"])
-        types[r, :L] = torch.tensor(x.get("token_type_ids", [0] * L))
-        mask[r, :L] = torch.tensor(x.get("attention_mask", [1] * L))
+    ids, types, mask = padded(inputs)
+    n, t = ids.shape
     mc = {"seed": seed, "p": cfg["hidden_dropout_prob"], "pa": cfg["attention_probs_dropout_prob"],
           "inst": list(range(n)), "sample": [0] * n}
     logits = Reference(cfg, w).forward(ids, types, mask, mc=mc)

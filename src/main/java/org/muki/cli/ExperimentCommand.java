@@ -24,6 +24,7 @@ import org.muki.data.BrownCorpus;
 import org.muki.data.Columns;
 import org.muki.data.Dataset;
 import org.muki.data.Example;
+import org.muki.data.WordNetNouns;
 import org.muki.eval.Charts;
 import org.muki.eval.Evaluator;
 import org.muki.integration.LabelSpace;
@@ -80,7 +81,18 @@ final class ExperimentCommand {
         Path dataDir = out.resolve("data");
         List<Example> train, test;
         Columns columns = Columns.DEFAULT;
-        if (c.data().has("brown")) {
+        if (c.data().has("wordnet")) {
+            Path trainFile = dataDir.resolve("train.tsv"), testFile = dataDir.resolve("test.tsv");
+            if (!Files.exists(testFile)) {
+                JsonNode w = c.data().get("wordnet");
+                List<String> classes = new ArrayList<>();
+                w.path("classes").forEach(x -> classes.add(x.asText()));
+                WordNetCommand.write(dataDir, WordNetNouns.load(classes.isEmpty() ? WordNetNouns.DEFAULT_CLASSES : classes,
+                        w.path("cap").asInt(2000), w.path("seed").asLong(0)));
+            }
+            train = Dataset.read(trainFile, columns, Dataset.Labels.REQUIRED, false).examples();
+            test = Dataset.read(testFile, columns, Dataset.Labels.REQUIRED, false).examples();
+        } else if (c.data().has("brown")) {
             Path trainFile = dataDir.resolve("train.tsv"), testFile = dataDir.resolve("test.tsv");
             if (!Files.exists(testFile)) {
                 BrownCorpus.Splits s = BrownCorpus.load(c.data().get("brown").path("sentences").asInt(3));
@@ -91,7 +103,7 @@ final class ExperimentCommand {
             test = Dataset.read(testFile, columns, Dataset.Labels.REQUIRED, false).examples();
         } else {
             if (!c.data().has("train") || !c.data().has("test")) {
-                throw new MukiException(source + ": data needs either brown or both train and test files");
+                throw new MukiException(source + ": data needs brown, wordnet, or both train and test files");
             }
             columns = new Columns(c.data().path("id_column").asText("id"), c.data().path("text_column").asText("text"),
                     c.data().path("text_pair_column").asText("text_pair"), c.data().path("label_column").asText("label"));
@@ -195,7 +207,7 @@ final class ExperimentCommand {
         String text;
         if (!source.endsWith(".yaml") && !source.endsWith(".yml") && !source.endsWith(".json")) {
             try (InputStream in = ExperimentCommand.class.getResourceAsStream("/experiments/" + source + ".yaml")) {
-                if (in == null) throw new MukiException(source + ": no such file or bundled experiment (brown-demo, brown-3-teachers)");
+                if (in == null) throw new MukiException(source + ": no such file or bundled experiment (brown-demo, brown-3-teachers, wordnet-3-teachers, wordnet-2-teachers)");
                 text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
             }
         } else {

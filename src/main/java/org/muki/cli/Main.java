@@ -12,6 +12,7 @@ public final class Main {
               init      --labels A,B,... --vocab FILE --out DIR [--shape tiny|mini|small|base] [--seed S] [--overwrite]
               tokenize  --vocab FILE [--uncased|--cased] [--input FILE] [--max-length N]
               brown     --out DIR [--sentences 3]
+              wordnet   --out DIR [--classes A,B,...] [--cap 2000] [--seed 0]
               train     --data TRAIN --eval EVAL (--config FILE --vocab FILE | --init DIR) --out DIR [--labels A,B,...]
                         [--epochs 3] [--batch-size 32] [--lr 1e-4] [--warmup 0.1] [--weight-decay 0.01] [--clip 1.0]
                         [--max-length 128] [--seed 0] [--save-every 200] [--backend NAME] [--threads T]
@@ -22,7 +23,7 @@ public final class Main {
               integrate --method NAME --teachers DIR,... --data TRANSFER --scores SCORES (--config FILE --vocab FILE | --init DIR)
                         --out DIR [--eval VALIDATION] [--labels ORDER] [--tau 0.2] [--temperature 1] [training options]
               evaluate  --model DIR --data TEST [--teachers DIR,... --scores TEST_SCORES [--gold DIR]] [--out REPORT_DIR]
-              experiment --config FILE.yaml|FILE.json|brown-demo|brown-3-teachers [--out DIR] [--backend NAME] [--threads T]
+              experiment --config FILE.yaml|FILE.json|NAME [--out DIR] [--backend NAME] [--threads T]
               demo      [--out DIR] [--backend NAME] [--threads T]   (experiment brown-demo)
               bench     --shape tiny|mini|small|base --backend NAME --mode mc|eval|train [--batch 32] [--seq 128]
                         [--mc-samples 16] [--threads T] [--seconds S]
@@ -63,6 +64,7 @@ public final class Main {
             case "tokenize" -> TokenizeCommand.run(argv);
             case "init" -> InitCommand.run(argv);
             case "brown" -> BrownCommand.run(argv);
+            case "wordnet" -> WordNetCommand.run(argv);
             case "train" -> TrainCommand.run(argv);
             case "score" -> ScoreCommand.run(argv);
             case "integrate" -> IntegrateCommand.run(argv);
@@ -70,7 +72,7 @@ public final class Main {
             case "experiment" -> ExperimentCommand.run(argv);
             case "demo" -> ExperimentCommand.demo(argv);
             case "bench" -> BenchCommand.run(argv);
-            default -> throw new MukiException("unknown command '" + argv[0] + "' (commands: predict, init, tokenize, brown, train, score, integrate, evaluate, experiment, demo, bench)");
+            default -> throw new MukiException("unknown command '" + argv[0] + "' (commands: predict, init, tokenize, brown, wordnet, train, score, integrate, evaluate, experiment, demo, bench)");
         };
     }
 }

@@ -119,7 +119,7 @@ final class PredictCommand {
         return 0;
     }
 
-    private static InputStream open(Path p) {
+    static InputStream open(Path p) {
         try {
             return Files.newInputStream(p);
         } catch (IOException e) {

@@ -55,7 +55,7 @@ final class ScoreCommand {
             hidden[i] = (float) args.number("dropout", c.hiddenDropout(), 0, 1);
             attention[i] = (float) args.number("attention-dropout", c.attentionDropout(), 0, 1);
         }
-        var header = ScoreFile.header(ScoreFile.sha256(dataFile), teachers, samples, hidden, attention, seed, maxLength);
+        var header = ScoreFile.header(org.muki.io.Hashing.sha256(dataFile), teachers, samples, hidden, attention, seed, maxLength);
         long start = System.nanoTime();
         try (Ops ops = Backends.create(args.string("backend", "java"), args.integer("threads", Runtime.getRuntime().availableProcessors(), 1))) {
             McScorer scorer = new McScorer(teachers, ops, samples, seed, hidden, attention, maxLength, args.integer("batch-size", 32, 1));

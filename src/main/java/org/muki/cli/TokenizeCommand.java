@@ -31,7 +31,7 @@ final class TokenizeCommand {
         int maxLength = args.integer("max-length", Integer.MAX_VALUE, 2);
         String input = args.string("input", null);
         String name = input == null ? "<stdin>" : input;
-        InputStream in = input == null ? System.in : open(Path.of(input));
+        InputStream in = input == null ? System.in : PredictCommand.open(Path.of(input));
         var decoder = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT);
         PrintStream out = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), false, StandardCharsets.UTF_8);
         int lineNo = 0;
@@ -52,13 +52,5 @@ final class TokenizeCommand {
         }
         out.flush();
         return 0;
-    }
-
-    private static InputStream open(Path p) {
-        try {
-            return Files.newInputStream(p);
-        } catch (IOException e) {
-            throw new MukiException(p + ": cannot read (" + e.getMessage() + ")");
-        }
     }
 }

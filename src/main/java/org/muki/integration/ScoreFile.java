@@ -2,12 +2,9 @@ package org.muki.integration;
 
 import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -17,6 +14,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import org.muki.MukiException;
+import org.muki.io.Hashing;
 import org.muki.io.Json;
 
 /**
@@ -67,20 +65,6 @@ public final class ScoreFile {
             ue.add(s.entropyUncertainty()[i]);
         }
         return o;
-    }
-
-    public static String sha256(Path file) {
-        try (InputStream in = Files.newInputStream(file)) {
-            MessageDigest md = MessageDigest.getInstance("SHA-256");
-            byte[] buf = new byte[1 << 20];
-            int n;
-            while ((n = in.read(buf)) > 0) md.update(buf, 0, n);
-            return HexFormat.of().formatHex(md.digest());
-        } catch (IOException e) {
-            throw new MukiException(file + ": cannot read (" + e.getMessage() + ")");
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
     }
 
     public static ScoreFile read(Path file) {
@@ -150,7 +134,7 @@ public final class ScoreFile {
                         + "); recompute with ./muki score");
             }
         }
-        if (dataFile != null && !header.path("data").path("sha256").asText().equals(sha256(dataFile))) {
+        if (dataFile != null && !header.path("data").path("sha256").asText().equals(Hashing.sha256(dataFile))) {
             throw new MukiException(file + ": stale: " + dataFile + " is not the data file these scores were computed on; "
                     + "recompute with ./muki score");
         }

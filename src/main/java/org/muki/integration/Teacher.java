@@ -1,13 +1,9 @@
 package org.muki.integration;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.util.HexFormat;
 
 import org.muki.MukiException;
+import org.muki.io.Hashing;
 import org.muki.io.HfCheckpoint;
 import org.muki.text.WordPieceTokenizer;
 
@@ -25,21 +21,7 @@ public record Teacher(Path dir, HfCheckpoint checkpoint, WordPieceTokenizer toke
     }
 
     static String identity(Path dir) {
-        try {
-            MessageDigest md = MessageDigest.getInstance("SHA-256");
-            for (String f : new String[] {HfCheckpoint.CONFIG, HfCheckpoint.WEIGHTS}) {
-                try (InputStream in = Files.newInputStream(dir.resolve(f))) {
-                    byte[] buf = new byte[1 << 20];
-                    int n;
-                    while ((n = in.read(buf)) > 0) md.update(buf, 0, n);
-                }
-            }
-            return HexFormat.of().formatHex(md.digest());
-        } catch (IOException e) {
-            throw new MukiException(dir + ": cannot read (" + e.getMessage() + ")");
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        return Hashing.sha256(dir.resolve(HfCheckpoint.CONFIG), dir.resolve(HfCheckpoint.WEIGHTS));
     }
 
     public java.util.List<String> labels() {
