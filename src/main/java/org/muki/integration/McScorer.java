@@ -19,11 +19,14 @@ import org.muki.train.Progress;
  * Scores every instance with every teacher: the deterministic logits, K Monte-Carlo dropout
  * passes folded into the batch (every dropout site on), their mean probabilities, and the
  * normalised uncertainty of the MC mean and of the deterministic pass. Instances are processed a
- * batch at a time and written as they are scored, so memory does not grow with the data.
+ * window of batches at a time and written as they are scored, so memory does not grow with the
+ * data.
  * Dropout masks are keyed by a hash of the instance id, so an instance gets the same masks
  * wherever it sits in the file.
  */
 public final class McScorer {
+    static final int WINDOW_BATCHES = 50;
+
     private final List<Teacher> teachers;
     private final List<BertModel> models = new ArrayList<>();
     private final int samples, maxLength, batchSize;
@@ -91,15 +94,23 @@ public final class McScorer {
         out.write('\n');
         Progress progress = new Progress("score", examples.size());
         long start = System.nanoTime();
-        for (int from = 0; from < examples.size(); from += batchSize) {
-            List<Example> batch = examples.subList(from, Math.min(examples.size(), from + batchSize));
-            for (InstanceScores s : score(batch)) {
-                out.write(Json.MAPPER.writeValueAsString(ScoreFile.line(s)).getBytes(StandardCharsets.UTF_8));
-                out.write('\n');
+        int done = 0;
+        // Lines are keyed by id, so their order is free: within windows of WINDOW_BATCHES batches,
+        // instances are sorted by text length so that each batch pads little.
+        int window = batchSize * WINDOW_BATCHES;
+        for (int w = 0; w < examples.size(); w += window) {
+            List<Example> sorted = new ArrayList<>(examples.subList(w, Math.min(examples.size(), w + window)));
+            sorted.sort(java.util.Comparator.comparingInt(e -> e.text().length() + (e.textPair() == null ? 0 : e.textPair().length())));
+            for (int from = 0; from < sorted.size(); from += batchSize) {
+                List<Example> batch = sorted.subList(from, Math.min(sorted.size(), from + batchSize));
+                for (InstanceScores s : score(batch)) {
+                    out.write(Json.MAPPER.writeValueAsString(ScoreFile.line(s)).getBytes(StandardCharsets.UTF_8));
+                    out.write('\n');
+                }
+                done += batch.size();
+                double secs = (System.nanoTime() - start) / 1e9;
+                progress.update(done, String.format("%.1f inst/s (%d teachers x %d samples)", done / secs, teachers.size(), samples));
             }
-            int done = from + batch.size();
-            double secs = (System.nanoTime() - start) / 1e9;
-            progress.update(done, String.format("%.1f inst/s (%d teachers x %d samples)", done / secs, teachers.size(), samples));
         }
     }
 }
