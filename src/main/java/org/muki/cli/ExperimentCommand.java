@@ -50,10 +50,10 @@ final class ExperimentCommand {
     /** The settings of a run, each read from the config file with its default. */
     record Config(String name, JsonNode data, int transferSize, int testSize, JsonNode partition, String teacherConfig,
                   int teacherEpochs, double teacherLr, String studentConfig, int studentEpochs, double studentLr, int mcSamples,
-                  double tau, double temperature, List<String> methods, List<Long> seeds, int batchSize, int maxLength) {}
+                  double tau, double temperature, double featureWeight, List<String> methods, List<Long> seeds, int batchSize, int maxLength) {}
 
     static int demo(String[] argv) throws IOException {
-        return run(argv, "demo", "brown-demo");
+        return run(argv, "demo", "wordnet-3-teachers");
     }
 
     static int run(String[] argv) throws IOException {
@@ -163,6 +163,7 @@ final class ExperimentCommand {
                         "--epochs", Integer.toString(c.studentEpochs()), "--lr", Double.toString(c.studentLr()),
                         "--batch-size", Integer.toString(c.batchSize()), "--max-length", Integer.toString(c.maxLength()),
                         "--tau", Double.toString(c.tau()), "--temperature", Double.toString(c.temperature()),
+                        "--feature-weight", Double.toString(c.featureWeight()),
                         "--seed", Long.toString(seed), "--backend", backend, "--threads", threads});
             }
         }
@@ -226,8 +227,8 @@ final class ExperimentCommand {
     }
 
     static Config parse(String source, JsonNode n) {
-        Set<String> known = Set.of("name", "data", "teachers", "student", "mc_samples", "tau", "temperature", "methods", "seeds",
-                "batch_size", "max_length");
+        Set<String> known = Set.of("name", "data", "teachers", "student", "mc_samples", "tau", "temperature", "feature_weight",
+                "methods", "seeds", "batch_size", "max_length");
         n.fieldNames().forEachRemaining(f -> {
             if (!known.contains(f)) throw new MukiException(source + ": unknown setting '" + f + "'");
         });
@@ -244,7 +245,7 @@ final class ExperimentCommand {
                 : teachers.get("partition"), teachers.path("config").asText("models/tiny.json"), teachers.path("epochs").asInt(3),
                 teachers.path("lr").asDouble(5e-4), student.path("config").asText("models/tiny.json"), student.path("epochs").asInt(3),
                 student.path("lr").asDouble(5e-4), n.path("mc_samples").asInt(16), n.path("tau").asDouble(0.2),
-                n.path("temperature").asDouble(1.0), methods, seeds, n.path("batch_size").asInt(32), n.path("max_length").asInt(128));
+                n.path("temperature").asDouble(1.0), n.path("feature_weight").asDouble(1.0), methods, seeds, n.path("batch_size").asInt(32), n.path("max_length").asInt(128));
     }
 
     /** The spec's default partition (N blocks of floor(C / N) sorted labels, the last takes the rest) or an explicit one. */
@@ -314,10 +315,18 @@ final class ExperimentCommand {
             b.append(String.format("| %d | %s | %d | %d | %d | %s |%n", i + 1, String.join(", ", blocks.get(i)), tr, tf, te,
                     teacherAccuracy(out.resolve("teachers").resolve("teacher-" + (i + 1)))));
         }
-        b.append(String.format("%nGold teacher (all labels): test accuracy %.4f. Teacher selection on the test rows: MC dropout %.4f, "
-                        + "single-pass entropy %.4f (oracle 1.0). KL(gold || t) with t smoothed by %.0e: concat %.4f, hard %.4f, soft %.4f.%n%n",
+        b.append(String.format("%n| anchor (test rows) | value |%n|---|---|%n"
+                        + "| gold teacher (all labels) | %.4f |%n"
+                        + "| teacher selection, MC dropout | %.4f |%n| teacher selection, single-pass entropy | %.4f |%n"
+                        + "| teachers alone, teacher chosen by MC dropout | %.4f |%n"
+                        + "| teachers alone, teacher chosen by single-pass entropy | %.4f |%n"
+                        + "| teachers alone, oracle teacher choice | %.4f |%n"
+                        + "| KL(gold ‖ concat target) | %.4f |%n| KL(gold ‖ hard target) | %.4f |%n| KL(gold ‖ soft target) | %.4f |%n%n"
+                        + "Targets are smoothed by %.0e before the KL. \"Teachers alone\" predicts with the chosen teacher's own argmax.%n%n",
                 shared.get("gold_teacher_accuracy"), shared.get("selection_accuracy_mc"), shared.get("selection_accuracy_entropy"),
-                Evaluator.KL_EPSILON, shared.get("kl_gold_concat"), shared.get("kl_gold_hard"), shared.get("kl_gold_soft")));
+                shared.get("teachers_accuracy_mc_choice"), shared.get("teachers_accuracy_entropy_choice"),
+                shared.get("teachers_accuracy_oracle_choice"), shared.get("kl_gold_concat"), shared.get("kl_gold_hard"),
+                shared.get("kl_gold_soft"), Evaluator.KL_EPSILON));
         b.append("## Students (last epoch; mean ± std over seeds)\n\n| method | accuracy |");
         for (int i = 0; i < blocks.size(); i++) b.append(" block ").append(i + 1).append(" |");
         b.append(" ECE |\n|---|---|");

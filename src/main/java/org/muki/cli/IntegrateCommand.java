@@ -36,7 +36,7 @@ final class IntegrateCommand {
     static int run(String[] argv) {
         Set<String> options = new HashSet<>(Fitting.OPTIONS);
         options.addAll(TrainCommand.DATA_OPTIONS);
-        options.addAll(Set.of("method", "teachers", "data", "scores", "eval", "labels", "tau", "temperature"));
+        options.addAll(Set.of("method", "teachers", "data", "scores", "eval", "labels", "tau", "temperature", "feature-weight"));
         Set<String> flags = new HashSet<>(Fitting.FLAGS);
         flags.add("skip-bad-rows");
         Args args = Args.parse("integrate", argv, 1, options, flags);
@@ -49,7 +49,7 @@ final class IntegrateCommand {
         List<Teacher> teachers = ScoreCommand.teachers(args.required("teachers"));
         IntegrationMethod method = Methods.isFeature(methodName)
                 ? Methods.createFeature(methodName, teachers.stream().mapToInt(t -> t.checkpoint().config().hiddenSize()).toArray(),
-                        studentWidth(args), temperature, o.seed())
+                        studentWidth(args), temperature, args.number("feature-weight", 1.0, 0, 1e6), o.seed())
                 : Methods.create(methodName, tau, temperature);
         Path dataFile = Path.of(args.required("data"));
         ScoreFile scores = ScoreFile.read(Path.of(args.required("scores")));
@@ -88,9 +88,10 @@ final class IntegrateCommand {
         System.err.printf("muki: integrating %d teachers (%d labels) into a student with %s on %d transfer rows%n",
                 teachers.size(), labels.size(), method.name(), train.size());
         var log = Json.MAPPER.createObjectNode().put("method", method.name()).put("tau", tau).put("temperature", temperature)
+                .put("feature_weight", args.number("feature-weight", 1.0, 0, 1e6))
                 .put("scores", args.required("scores")).put("model_selection_on_eval", false);
         List<Trainer.Epoch> epochs = Fitting.fit(args, start, o, labels, train, eval, objective,
-                method.name() + "|" + tau + "|" + temperature + "|" + scores.header(), log);
+                method.name() + "|" + tau + "|" + temperature + "|" + args.string("feature-weight", "1") + "|" + scores.header(), log);
         Trainer.Epoch last = epochs.get(epochs.size() - 1);
         System.out.printf("integrate: %s -> %s after %d epochs%s%n", method.name(), args.required("out"), last.epoch(),
                 Double.isNaN(last.evalAccuracy()) ? "" : String.format(", validation accuracy %.4f", last.evalAccuracy()));

@@ -21,10 +21,11 @@ public final class Main {
               score     --teachers DIR,DIR,... --data FILE --out SCORES [--mc-samples 16] [--seed 0] [--dropout P]
                         [--attention-dropout P] [--batch-size 32] [--max-length 128] [--backend NAME] [--overwrite]
               integrate --method NAME --teachers DIR,... --data TRANSFER --scores SCORES (--config FILE --vocab FILE | --init DIR)
-                        --out DIR [--eval VALIDATION] [--labels ORDER] [--tau 0.2] [--temperature 1] [training options]
+                        --out DIR [--eval VALIDATION] [--labels ORDER] [--tau 0.2] [--temperature 1] [--feature-weight 1]
+                        [training options]
               evaluate  --model DIR --data TEST [--teachers DIR,... --scores TEST_SCORES [--gold DIR]] [--out REPORT_DIR]
               experiment --config FILE.yaml|FILE.json|NAME [--out DIR] [--backend NAME] [--threads T]
-              demo      [--out DIR] [--backend NAME] [--threads T]   (experiment brown-demo)
+              demo      [--out DIR] [--backend NAME] [--threads T]   (experiment wordnet-3-teachers)
               bench     --shape tiny|mini|small|base --backend NAME --mode mc|eval|train [--batch 32] [--seq 128]
                         [--mc-samples 16] [--threads T] [--seconds S]
             """;

@@ -94,6 +94,20 @@ public final class Evaluator {
             }
             m.put("selection_accuracy_mc", Metrics.selectionAccuracy(mc, gold, space));
             m.put("selection_accuracy_entropy", Metrics.selectionAccuracy(single, gold, space));
+            // The teachers alone: predict with the chosen teacher's argmax (its deterministic pass).
+            double[] byMc = new double[test.size() * c], byEntropy = new double[test.size() * c], byOracle = new double[test.size() * c];
+            for (int b = 0; b < test.size(); b++) {
+                InstanceScores s = scores.get(test.get(b).id());
+                int[] chosen = {Supervision.argmax(mc.get(b)), Supervision.argmax(single.get(b)), space.teachersOf(gold[b]).get(0)};
+                double[][] into = {byMc, byEntropy, byOracle};
+                for (int k = 0; k < 3; k++) {
+                    double[] p = Supervision.padded(s, chosen[k], space, 1.0);
+                    System.arraycopy(p, 0, into[k], b * c, c);
+                }
+            }
+            m.put("teachers_accuracy_mc_choice", Metrics.accuracy(byMc, c, gold));
+            m.put("teachers_accuracy_entropy_choice", Metrics.accuracy(byEntropy, c, gold));
+            m.put("teachers_accuracy_oracle_choice", Metrics.accuracy(byOracle, c, gold));
             fig = new double[][] {unbox(cs), unbox(ws), unbox(cm), unbox(wm)};
             if (goldProbs != null) {
                 List<double[]> g = new ArrayList<>(), concat = new ArrayList<>(), hard = new ArrayList<>(), soft = new ArrayList<>();

@@ -20,15 +20,19 @@ import org.muki.train.Losses;
  *   L    = KD + sum_i MSE(Dec_t,i(rep), h_t_i) + MSE(Enc_s(h_s), stopgrad(rep))
  * </pre>
  * with Enc_t, Dec_t and Enc_s linear maps, all three trained (the reference code left their
- * weights out of its optimiser; this does not). rep has the student's width.
+ * weights out of its optimiser; this does not). rep has the student's width. The feature terms
+ * carry a weight w (default 1, the spec's plain sum).
  */
 public final class Dfa implements FeatureMethod {
     private final VanillaKd kd;
     private final Dense encT, encS;
     private final List<Dense> decT = new ArrayList<>();
     private final int[] teacherWidths;
+    private final float weight;
 
-    public Dfa(int[] teacherWidths, int studentWidth, double temperature, long seed) {
+    /** @param featureWeight the weight w of the feature terms: L = KD + w (reconstruction + feature); the spec's is 1 */
+    public Dfa(int[] teacherWidths, int studentWidth, double temperature, double featureWeight, long seed) {
+        this.weight = (float) featureWeight;
         this.kd = new VanillaKd(temperature);
         this.teacherWidths = teacherWidths.clone();
         Ops ops = new JavaOps(false, 1);
@@ -64,23 +68,23 @@ public final class Dfa implements FeatureMethod {
         }
         float[] rep = encT.forward(ht, rows);
         float[] dRep = new float[rows * d];
-        double loss = distill.loss();
-        int offset = 0;
+        double features = 0;
         for (int i = 0; i < decT.size(); i++) {
             int w = teacherWidths[i];
             float[] target = new float[rows * w];
             for (int b = 0; b < rows; b++) System.arraycopy(teachers.get(b)[i], 0, target, b * w, w);
             float[] recon = decT.get(i).forward(rep, rows), dRecon = new float[recon.length];
-            loss += Dense.mse(recon, target, dRecon);
+            features += Dense.mse(recon, target, dRecon);
+            scale(dRecon, weight);
             float[] back = decT.get(i).backward(rep, dRecon, rows);
             for (int k = 0; k < back.length; k++) dRep[k] += back[k];
-            offset += w;
         }
         encT.backward(ht, dRep, rows);
         float[] rs = encS.forward(hs, rows), dRs = new float[rs.length];
-        loss += Dense.mse(rs, rep, dRs); // rep is a constant here: stopgrad
+        features += Dense.mse(rs, rep, dRs); // rep is a constant here: stopgrad
+        scale(dRs, weight);
         float[] dHs = encS.backward(hs, dRs, rows);
-        return new Result(loss, distill.dLogits(), dHs);
+        return new Result(distill.loss() + weight * features, distill.dLogits(), dHs);
     }
 
     @Override
@@ -104,5 +108,9 @@ public final class Dfa implements FeatureMethod {
         encT.restore(state);
         encS.restore(state);
         for (Dense dense : decT) dense.restore(state);
+    }
+
+    static void scale(float[] v, float w) {
+        for (int i = 0; i < v.length; i++) v[i] *= w;
     }
 }

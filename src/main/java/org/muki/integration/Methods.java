@@ -26,10 +26,11 @@ public final class Methods {
     }
 
     /** DFA or CFL for teachers of the given hidden widths and a student of width studentWidth. */
-    public static FeatureMethod createFeature(String name, int[] teacherWidths, int studentWidth, double temperature, long seed) {
+    public static FeatureMethod createFeature(String name, int[] teacherWidths, int studentWidth, double temperature,
+                                              double featureWeight, long seed) {
         return switch (name) {
-            case "dfa" -> new Dfa(teacherWidths, studentWidth, temperature, seed);
-            case "cfl" -> new Cfl(teacherWidths, studentWidth, temperature, seed);
+            case "dfa" -> new Dfa(teacherWidths, studentWidth, temperature, featureWeight, seed);
+            case "cfl" -> new Cfl(teacherWidths, studentWidth, temperature, featureWeight, seed);
             default -> throw new MukiException("'" + name + "' is not a feature method");
         };
     }

@@ -58,7 +58,7 @@ class FeatureMethodsTest {
 
     @Test
     void dfaGradientsMatchFiniteDifferences() {
-        Dfa dfa = new Dfa(WIDTHS, HS, 2.0, 5);
+        Dfa dfa = new Dfa(WIDTHS, HS, 2.0, 0.7, 5);
         float[] logits = random(18, 1), hs = random(3 * HS, 2);
         List<float[][]> t = teacherFeatures(3);
         FeatureMethod.Result r = dfa.loss(logits, hs, batch(), t, SPACE);
@@ -68,7 +68,7 @@ class FeatureMethodsTest {
 
     @Test
     void mmdGradientsMatchFiniteDifferencesAtAFixedBandwidth() {
-        Cfl cfl = new Cfl(WIDTHS, HS, 1.0, 6);
+        Cfl cfl = new Cfl(WIDTHS, HS, 1.0, 0.7, 6);
         int k = HS / 4, rows = 3;
         float[] x = random(rows * k, 7), y = random(rows * k, 8);
         double sigma2 = cfl.bandwidth(x, y, rows);
@@ -82,11 +82,15 @@ class FeatureMethodsTest {
         List<float[][]> t = teacherFeatures(11);
         FeatureMethod.Result r = cfl.loss(logits, hs, batch(), t, SPACE);
         checkGradient("cfl d/dlogits", logits, r.dLogits(), v -> cfl.loss(v, hs, batch(), t, SPACE).loss(), 2e-3);
+        // The student's side, through its MLP, with the kernels' scale held as the method holds it.
+        cfl.fixedBandwidth = 0.8;
+        FeatureMethod.Result fixed = cfl.loss(logits, hs, batch(), t, SPACE);
+        checkGradient("cfl d/dh_s", hs, fixed.dPooled(), v -> cfl.loss(logits, v, batch(), t, SPACE).loss(), 2e-3);
     }
 
     @Test
     void ownMapsLearn() {
-        for (FeatureMethod m : new FeatureMethod[] {new Dfa(WIDTHS, HS, 1.0, 12), new Cfl(WIDTHS, HS, 1.0, 13)}) {
+        for (FeatureMethod m : new FeatureMethod[] {new Dfa(WIDTHS, HS, 1.0, 1.0, 12), new Cfl(WIDTHS, HS, 1.0, 1.0, 13)}) {
             float[] logits = random(18, 14), hs = random(3 * HS, 15);
             List<float[][]> t = teacherFeatures(16);
             double first = m.loss(logits, hs, batch(), t, SPACE).loss();
