@@ -9,9 +9,4 @@ interface Gemm {
              float[] a, int aOff, int lda, boolean transA,
              float[] b, int bOff, int ldb, boolean transB,
              float[] c, int cOff, int ldc, float alpha, float beta);
-
-    /** Rows [m0, m1) only; the packed form of b may be shared between threads. */
-    default int rowAlign() {
-        return 1;
-    }
 }

@@ -57,11 +57,6 @@ final class VectorGemm implements Gemm {
     }
 
     @Override
-    public int rowAlign() {
-        return MR;
-    }
-
-    @Override
     public void run(int m, int n, int k,
                     float[] a, int aOff, int lda, boolean transA,
                     float[] b, int bOff, int ldb, boolean transB,

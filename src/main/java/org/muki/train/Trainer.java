@@ -169,7 +169,7 @@ public final class Trainer {
 
     private void save(int done, List<Epoch> epochs) {
         String model = "model-" + done + ".safetensors", moments = "optimizer-" + done + ".safetensors";
-        SafeTensors.write(stateDir.resolve(model), model().tensors());
+        SafeTensors.write(stateDir.resolve(model), this.model.weights().tensors());
         Map<String, HostTensor> saved = new java.util.LinkedHashMap<>(optimizer.state());
         objective.state().forEach((k, v) -> saved.put("objective." + k, v));
         SafeTensors.write(stateDir.resolve(moments), saved);
@@ -194,10 +194,6 @@ public final class Trainer {
         } catch (IOException e) {
             throw new MukiException(stateDir + ": cannot tidy old checkpoints (" + e.getMessage() + ")");
         }
-    }
-
-    private BertWeights model() {
-        return model.weights();
     }
 
     /** Loads the last save, if any; returns the number of steps already done. */
