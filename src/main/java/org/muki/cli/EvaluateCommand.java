@@ -33,7 +33,10 @@ final class EvaluateCommand {
         Set<String> options = new HashSet<>(Set.of("model", "data", "teachers", "gold", "scores", "out", "tau", "temperature",
                 "batch-size", "max-length", "backend", "threads"));
         options.addAll(TrainCommand.DATA_OPTIONS);
-        Args args = Args.parse("evaluate", argv, 1, options, Set.of("skip-bad-rows"));
+        Args args = Args.parse("evaluate", argv, 1, options, Set.of("skip-bad-rows", "overwrite"));
+        if (args.flag("out") && java.nio.file.Files.exists(Path.of(args.required("out")).resolve("report.json")) && !args.flag("overwrite")) {
+            throw new MukiException("evaluate: " + args.required("out") + " already holds a report (pass --overwrite to replace it)");
+        }
         Path modelDir = Path.of(args.required("model"));
         HfCheckpoint student = HfCheckpoint.load(modelDir);
         Path dataFile = Path.of(args.required("data"));

@@ -24,6 +24,7 @@ public final class Main {
                         --out DIR [--eval VALIDATION] [--labels ORDER] [--tau 0.2] [--temperature 1] [--feature-weight 1]
                         [training options]
               evaluate  --model DIR --data TEST [--teachers DIR,... --scores TEST_SCORES [--gold DIR]] [--out REPORT_DIR]
+                        [--overwrite]
               experiment --config FILE.yaml|FILE.json|NAME [--out DIR] [--backend NAME] [--threads T]
               demo      [--out DIR] [--backend NAME] [--threads T]   (experiment wordnet-3-teachers)
               bench     --shape tiny|mini|small|base --backend NAME --mode mc|eval|train [--batch 32] [--seq 128]

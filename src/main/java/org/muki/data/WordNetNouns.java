@@ -52,7 +52,14 @@ public final class WordNetNouns {
             if (!Files.isRegularFile(deb) || !Hashing.sha256(deb).equals(SHA256)) {
                 Path work = Files.createTempDirectory(NpmPackage.cacheDir(), "apt");
                 System.err.println("muki: fetching " + PACKAGE + "=" + VERSION + " with apt-get download");
-                run(work, "apt-get", "download", PACKAGE + "=" + VERSION);
+                try {
+                    run(work, "apt-get", "download", PACKAGE + "=" + VERSION);
+                } catch (MukiException first) {
+                    // A fresh machine has no package lists yet: fetch them once and retry.
+                    System.err.println("muki: apt-get download failed; running apt-get update once and retrying");
+                    run(work, "apt-get", "update", "-q");
+                    run(work, "apt-get", "download", PACKAGE + "=" + VERSION);
+                }
                 try (var files = Files.list(work)) {
                     Path got = files.filter(p -> p.toString().endsWith(".deb")).findFirst()
                             .orElseThrow(() -> new MukiException("apt-get download left no .deb"));

@@ -1,6 +1,7 @@
 package org.muki.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
@@ -81,6 +82,10 @@ class OwnDataTest {
                 assertTrue(v >= 0 && v <= 1, k + " = " + v);
             }
             assertTrue(Files.size(tmp.resolve("report-" + method).resolve("figure2.png")) > 1000);
+            String before = Files.readString(tmp.resolve("report-" + method).resolve("report.json"));
+            assertTrue(assertThrows(org.muki.MukiException.class, () -> EvaluateCommand.run(e.toArray(String[]::new)))
+                    .getMessage().contains("already holds a report"));
+            assertEquals(before, Files.readString(tmp.resolve("report-" + method).resolve("report.json")), "report kept");
         }
     }
 }
