@@ -2,7 +2,6 @@ package org.muki.cli;
 
 import java.util.List;
 import java.util.Set;
-import java.util.SplittableRandom;
 
 import org.muki.model.Batch;
 import org.muki.model.BertConfig;
@@ -52,14 +51,7 @@ final class BenchCommand {
         BertConfig config = BertConfig.shape(shape, args.integer("vocab", 30522, 2), List.of("a", "b"));
         if (seq > config.maxPositions()) throw new org.muki.MukiException("bench: --seq " + seq + " exceeds " + config.maxPositions());
 
-        SplittableRandom rng = new SplittableRandom(1);
-        int[] ids = new int[batchSize * seq], types = new int[batchSize * seq], mask = new int[batchSize * seq], keys = new int[batchSize];
-        for (int i = 0; i < ids.length; i++) {
-            ids[i] = rng.nextInt(config.vocabSize());
-            mask[i] = 1;
-        }
-        for (int b = 0; b < batchSize; b++) keys[b] = b;
-        Batch batch = new Batch(batchSize, seq, ids, types, mask, keys);
+        Batch batch = Batch.random(batchSize, seq, config.vocabSize(), 1);
 
         try (Ops ops = Backends.create(backend, threads)) {
             BertModel model = new BertModel(config, BertWeights.random(config, 7), ops);

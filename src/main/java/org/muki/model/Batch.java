@@ -27,4 +27,16 @@ public record Batch(int size, int seqLen, int[] inputIds, int[] typeIds, int[] a
         }
         return new Batch(b, t, id, ty, m, instanceKeys.clone());
     }
+
+    /** A batch of random token ids (type 0, no padding) for benchmarks; instance keys 0..size-1. */
+    public static Batch random(int size, int seqLen, int vocabSize, long seed) {
+        java.util.SplittableRandom rng = new java.util.SplittableRandom(seed);
+        int[] ids = new int[size * seqLen], types = new int[size * seqLen], mask = new int[size * seqLen], keys = new int[size];
+        for (int i = 0; i < ids.length; i++) {
+            ids[i] = rng.nextInt(vocabSize);
+            mask[i] = 1;
+        }
+        for (int b = 0; b < size; b++) keys[b] = b;
+        return new Batch(size, seqLen, ids, types, mask, keys);
+    }
 }
