@@ -1,7 +1,6 @@
 package org.muki.tensor;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -118,6 +117,9 @@ final class VectorGemm implements Gemm {
             }
         }
         int j0 = panel * NR;
+        // A partial last vector is stored through this buffer: masks (indexInRange) are not
+        // intrinsified on JDK 17 and cost more than the copy.
+        float[] partial = n - j0 < NR && (n - j0) % L != 0 ? new float[L] : null;
         for (int r = 0; r < mr; r++) {
             int row = cOff + (i + r) * ldc + j0;
             for (int v = 0; v < 4; v++) {
@@ -135,10 +137,8 @@ final class VectorGemm implements Gemm {
                     if (beta != 0f) out = FloatVector.fromArray(S, c, at).mul(beta).add(out);
                     out.intoArray(c, at);
                 } else {
-                    VectorMask<Float> m = S.indexInRange(col, n);
-                    FloatVector out = acc.mul(alpha);
-                    if (beta != 0f) out = FloatVector.fromArray(S, c, at, m).mul(beta).add(out);
-                    out.intoArray(c, at, m);
+                    acc.mul(alpha).intoArray(partial, 0);
+                    for (int q = 0; q < n - col; q++) c[at + q] = beta == 0f ? partial[q] : partial[q] + beta * c[at + q];
                 }
             }
         }

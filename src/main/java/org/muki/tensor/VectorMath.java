@@ -17,25 +17,24 @@ final class VectorMath {
      */
     static void gelu(float[] x, int from, int to) {
         int i = from;
-        FloatVector one = FloatVector.broadcast(S, 1f);
+        // Vector operands throughout: scalar operands made C2 fall back to the Java lane loop here.
+        FloatVector one = FloatVector.broadcast(S, 1f), half = FloatVector.broadcast(S, 0.5f);
+        FloatVector invSqrt2 = FloatVector.broadcast(S, 0.70710678f), zero = FloatVector.zero(S);
+        FloatVector[] c = new FloatVector[10];
+        float[] coefficients = {0.17087277f, -0.82215223f, 1.48851587f, -1.13520398f, 0.27886807f, -0.18628806f,
+                0.09678418f, 0.37409196f, 1.00002368f, -1.26551223f};
+        for (int k = 0; k < c.length; k++) c[k] = FloatVector.broadcast(S, coefficients[k]);
         for (; i <= to - S.length(); i += S.length()) {
             FloatVector v = FloatVector.fromArray(S, x, i);
-            FloatVector z = v.mul(0.70710678f).abs();
-            FloatVector t = one.div(z.mul(0.5f).add(one));
-            FloatVector p = t.mul(0.17087277f).add(-0.82215223f);
-            p = p.mul(t).add(1.48851587f);
-            p = p.mul(t).add(-1.13520398f);
-            p = p.mul(t).add(0.27886807f);
-            p = p.mul(t).add(-0.18628806f);
-            p = p.mul(t).add(0.09678418f);
-            p = p.mul(t).add(0.37409196f);
-            p = p.mul(t).add(1.00002368f);
-            p = p.mul(t).add(-1.26551223f);
+            FloatVector z = v.mul(invSqrt2).abs();
+            FloatVector t = one.div(z.mul(half).add(one));
+            FloatVector p = t.mul(c[0]).add(c[1]);
+            for (int k = 2; k < c.length; k++) p = p.mul(t).add(c[k]);
             FloatVector erfc = t.mul(p.sub(z.mul(z)).lanewise(VectorOperators.EXP));
             FloatVector erfAbs = one.sub(erfc);
-            VectorMask<Float> negative = v.lt(0f);
+            VectorMask<Float> negative = v.compare(VectorOperators.LT, zero);
             FloatVector erf = erfAbs.blend(erfAbs.neg(), negative);
-            v.mul(0.5f).mul(erf.add(one)).intoArray(x, i);
+            v.mul(half).mul(erf.add(one)).intoArray(x, i);
         }
         for (; i < to; i++) x[i] = Erf.gelu(x[i]);
     }
