@@ -76,7 +76,14 @@ public record HfCheckpoint(BertConfig config, BertWeights weights, ObjectNode co
                     throw new MukiException(weightsFile + ": tensor '" + stored + "' has shape " + Arrays.toString(shape)
                             + " but " + CONFIG + " implies " + Arrays.toString(e.getValue()));
                 }
-                tensors.put(e.getKey(), st.readFloat(stored));
+                HostTensor t = st.readFloat(stored);
+                for (int i = 0; i < t.data().length; i++) {
+                    if (!Float.isFinite(t.data()[i])) {
+                        throw new MukiException(weightsFile + ": tensor '" + stored + "' holds " + t.data()[i] + " at element " + i
+                                + " (NaN or infinite weights are refused)");
+                    }
+                }
+                tensors.put(e.getKey(), t);
             }
             List<String> unused = new ArrayList<>();
             for (String stored : canonical.values()) if (!knownUnused(stored)) unused.add(stored);

@@ -180,6 +180,19 @@ class CheckpointTest {
     }
 
     @Test
+    void refusesNonFiniteWeights() throws IOException {
+        HfCheckpoint full = HfCheckpoint.load(TestSupport.fixture("odd-f32"));
+        Map<String, HostTensor> t = new LinkedHashMap<>(full.weights().tensors());
+        float[] bias = t.get("classifier.bias").data().clone();
+        bias[1] = Float.NaN;
+        t.put("classifier.bias", new HostTensor(bias, new int[] {bias.length}));
+        Path dir = copyFixture("nan");
+        SafeTensors.write(dir.resolve("model.safetensors"), t);
+        String msg = refused(dir);
+        assertTrue(msg.contains("'classifier.bias' holds NaN at element 1"), msg);
+    }
+
+    @Test
     void refusesAMissingTensor() throws IOException {
         HfCheckpoint full = HfCheckpoint.load(TestSupport.fixture("odd-f32"));
         Map<String, HostTensor> t = new LinkedHashMap<>(full.weights().tensors());
