@@ -25,10 +25,10 @@ public final class Main {
                         [training options]
               evaluate  --model DIR --data TEST [--teachers DIR,... --scores TEST_SCORES [--gold DIR]] [--out REPORT_DIR]
                         [--overwrite]
-              experiment --config FILE.yaml|FILE.json|NAME [--out DIR] [--backend NAME] [--threads T]
-              demo      [--out DIR] [--backend NAME] [--threads T]   (experiment wordnet-3-teachers)
+              experiment --config FILE.yaml|FILE.json|NAME [--out DIR] [--backend NAME] [--threads T] [--vocab FILE]
+              demo      [--out DIR] [--backend NAME] [--threads T] [--vocab FILE]   (experiment wordnet-3-teachers)
               bench     --shape tiny|mini|small|base --backend NAME --mode mc|eval|train [--batch 32] [--seq 128]
-                        [--mc-samples 16] [--threads T] [--seconds S]
+                        [--mc-samples 16] [--threads T] [--seconds S] [--vocab 30522]
             """;
 
     private Main() {}
