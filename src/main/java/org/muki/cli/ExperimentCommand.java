@@ -81,20 +81,15 @@ final class ExperimentCommand {
         Path dataDir = out.resolve("data");
         List<Example> train, test;
         Columns columns = Columns.DEFAULT;
-        if (c.data().has("wordnet")) {
+        if (c.data().has("wordnet") || c.data().has("brown")) {
             Path trainFile = dataDir.resolve("train.tsv"), testFile = dataDir.resolve("test.tsv");
-            if (!Files.exists(testFile)) {
+            if (!Files.exists(testFile) && c.data().has("wordnet")) {
                 JsonNode w = c.data().get("wordnet");
                 List<String> classes = new ArrayList<>();
                 w.path("classes").forEach(x -> classes.add(x.asText()));
                 WordNetCommand.write(dataDir, WordNetNouns.load(classes.isEmpty() ? WordNetNouns.DEFAULT_CLASSES : classes,
                         w.path("cap").asInt(2000), w.path("seed").asLong(0)));
-            }
-            train = Dataset.read(trainFile, columns, Dataset.Labels.REQUIRED, false).examples();
-            test = Dataset.read(testFile, columns, Dataset.Labels.REQUIRED, false).examples();
-        } else if (c.data().has("brown")) {
-            Path trainFile = dataDir.resolve("train.tsv"), testFile = dataDir.resolve("test.tsv");
-            if (!Files.exists(testFile)) {
+            } else if (!Files.exists(testFile)) {
                 BrownCorpus.Splits s = BrownCorpus.load(c.data().get("brown").path("sentences").asInt(3));
                 Dataset.writeTsv(trainFile, s.train());
                 Dataset.writeTsv(testFile, s.test());
@@ -120,7 +115,7 @@ final class ExperimentCommand {
         }
         List<Example> transfer = Dataset.read(transferFile, Columns.DEFAULT, Dataset.Labels.REQUIRED, false).examples();
         List<Example> evalRows = Dataset.read(evalFile, Columns.DEFAULT, Dataset.Labels.REQUIRED, false).examples();
-        List<String> labels = Dataset.read(teacherTrainFile, Columns.DEFAULT, Dataset.Labels.REQUIRED, false).labels();
+        List<String> labels = List.copyOf(new java.util.TreeSet<>(train.stream().map(Example::label).toList()));
         List<List<String>> blocks = partition(source, c.partition(), labels);
 
         // 2. Teachers, one per block, and the gold teacher on all labels.
