@@ -6,7 +6,7 @@ import org.muki.MukiException;
 public final class Main {
     private static final String USAGE = """
             usage: ./muki <command> [options]
-              predict   --model DIR --input FILE.jsonl [--output FILE.jsonl] [--backend java|java-scalar|nd4j]
+              predict   --model DIR --input FILE.jsonl [--output FILE.jsonl] [--backend java|java-scalar|nd4j|opencl[:DEVICE]]
                         [--mc-samples K --seed S] [--dropout P] [--attention-dropout P] [--batch-size N]
                         [--max-length N] [--threads T] [--overwrite]
               init      --labels A,B,... --vocab FILE --out DIR [--shape tiny|mini|small|base] [--seed S] [--overwrite]
@@ -29,6 +29,7 @@ public final class Main {
               demo      [--out DIR] [--backend NAME] [--threads T] [--vocab FILE]   (experiment wordnet-3-teachers)
               bench     --shape tiny|mini|small|base --backend NAME --mode mc|eval|train [--batch 32] [--seq 128]
                         [--mc-samples 16] [--threads T] [--seconds S] [--vocab 30522]
+              devices   (OpenCL devices for --backend opencl:INDEX or opencl:NAME)
             """;
 
     private Main() {}
@@ -74,7 +75,8 @@ public final class Main {
             case "experiment" -> ExperimentCommand.run(argv);
             case "demo" -> ExperimentCommand.demo(argv);
             case "bench" -> BenchCommand.run(argv);
-            default -> throw new MukiException("unknown command '" + argv[0] + "' (commands: predict, init, tokenize, brown, wordnet, train, score, integrate, evaluate, experiment, demo, bench)");
+            case "devices" -> DevicesCommand.run(argv);
+            default -> throw new MukiException("unknown command '" + argv[0] + "' (commands: predict, init, tokenize, brown, wordnet, train, score, integrate, evaluate, experiment, demo, bench, devices)");
         };
     }
 }

@@ -35,16 +35,21 @@ final class Dense {
 
     /** y = x W^T + b for x of `rows` rows. */
     float[] forward(float[] x, int rows) {
-        Tensor y = ops.allocate(rows, out);
-        ops.linear(ops.upload(x, rows, in), w, b, y);
-        return host(y);
+        Tensor input = ops.upload(x, rows, in), y = ops.allocate(rows, out);
+        ops.linear(input, w, b, y);
+        float[] result = host(y);
+        ops.release(input);
+        ops.release(y);
+        return result;
     }
 
     /** Accumulates dW, db and returns dX. */
     float[] backward(float[] x, float[] dY, int rows) {
-        Tensor dX = ops.allocate(rows, in);
-        ops.linearBackward(ops.upload(x, rows, in), w, ops.upload(dY, rows, out), dX, false, gw, gb);
-        return host(dX);
+        Tensor input = ops.upload(x, rows, in), dOut = ops.upload(dY, rows, out), dX = ops.allocate(rows, in);
+        ops.linearBackward(input, w, dOut, dX, false, gw, gb);
+        float[] result = host(dX);
+        for (Tensor t : new Tensor[] {input, dOut, dX}) ops.release(t);
+        return result;
     }
 
     void update(float lr, int step) {

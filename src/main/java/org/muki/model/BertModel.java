@@ -46,6 +46,10 @@ public final class BertModel implements AutoCloseable {
             ffnSum = ops.allocate(tokens, h);
             this.out = out;
         }
+
+        void release(Ops ops) {
+            for (Tensor t : new Tensor[] {q, k, v, probs, ctx, attnSum, h1, interPre, interAct, ffnSum, out}) ops.release(t);
+        }
     }
 
     /** Activation buffers for one batch shape, allocated once and reused. */
@@ -80,6 +84,11 @@ public final class BertModel implements AutoCloseable {
             logits = ops.allocate(rows, Math.max(1, c.numLabels()));
         }
 
+        void release(Ops ops) {
+            for (LayerActs l : layers) l.release(ops); // release is idempotent: shared buffers are fine
+            for (Tensor t : new Tensor[] {emb, embLn, embOut, cls, pooled, pooledDrop, logits}) ops.release(t);
+        }
+
         boolean fits(int instances, int rows, int seqLen, boolean training) {
             return this.instances == instances && this.rows == rows && this.seqLen == seqLen && this.training == training;
         }
@@ -104,6 +113,12 @@ public final class BertModel implements AutoCloseable {
             dCls = ops.allocate(rows, h);
             dPooled = ops.allocate(rows, h);
             dLogits = ops.allocate(rows, c.numLabels());
+        }
+
+        void release(Ops ops) {
+            for (Tensor t : new Tensor[] {dx, dSum, dBranch, dH1, dInter, dCtx, dQ, dK, dV, dEmb, dCls, dPooled, dLogits}) {
+                ops.release(t);
+            }
         }
     }
 
@@ -252,7 +267,10 @@ public final class BertModel implements AutoCloseable {
         validate(batch);
         int t = batch.seqLen(), rows = batch.size() * samples;
         if (act == null || !act.fits(batch.size(), rows, t, training)) {
-            act = null; // let the old buffers go before allocating the new ones
+            // Free the old buffers before allocating the new ones.
+            if (act != null) act.release(ops);
+            if (deltas != null) deltas.release(ops);
+            act = null;
             deltas = null;
             act = new Activations(ops, config, batch.size(), rows, t, training);
         }
@@ -434,6 +452,8 @@ public final class BertModel implements AutoCloseable {
 
     @Override
     public void close() {
+        if (act != null) act.release(ops);
+        if (deltas != null) deltas.release(ops);
         act = null;
         deltas = null;
     }

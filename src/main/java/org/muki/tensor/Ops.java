@@ -16,6 +16,9 @@ public interface Ops extends AutoCloseable {
     /** A tensor holding a copy of host (row-major, rows * cols values). */
     Tensor upload(float[] host, int rows, int cols);
 
+    /** Frees t's storage now (device memory is not the garbage collector's); t is unusable after; idempotent. */
+    default void release(Tensor t) {}
+
     /** Overwrites t with host (row-major, t.size() values). */
     void write(float[] host, Tensor t);
 

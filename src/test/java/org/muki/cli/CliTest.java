@@ -28,11 +28,17 @@ class CliTest {
     record Result(int code, String out, List<String> errLines) {}
 
     static Result muki(String... args) throws IOException, InterruptedException {
+        return muki(java.util.Map.of(), args);
+    }
+
+    static Result muki(java.util.Map<String, String> env, String... args) throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "--add-modules", "jdk.incubator.vector", "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn", "-Xmx2g",
                 "-cp", System.getProperty("java.class.path"), Main.class.getName()));
         cmd.addAll(List.of(args));
-        Process p = new ProcessBuilder(cmd).redirectInput(ProcessBuilder.Redirect.PIPE).start();
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectInput(ProcessBuilder.Redirect.PIPE);
+        pb.environment().putAll(env);
+        Process p = pb.start();
         p.getOutputStream().close();
         byte[] out = p.getInputStream().readAllBytes();
         byte[] err = p.getErrorStream().readAllBytes();
@@ -51,14 +57,14 @@ class CliTest {
     }
 
     @Test
-    void predictMatchesThePyTorchReferenceOnBothBackends() throws Exception {
+    void predictMatchesThePyTorchReferenceOnEveryBackend() throws Exception {
         Path fx = TestSupport.fixture("odd-f32");
         JsonNode meta = Json.read(fx.resolve("expected-meta.json"));
         List<JsonNode> expected = jsonLines(Files.readString(fx.resolve("expected.jsonl")));
         String k = meta.get("mc_samples").asText(), seed = meta.get("seed").asText();
-        String[] outputs = new String[2];
-        String[] backends = {"java", "nd4j"};
-        for (int b = 0; b < 2; b++) {
+        String[] backends = {"java", "nd4j", "opencl:0"};
+        String[] outputs = new String[backends.length];
+        for (int b = 0; b < backends.length; b++) {
             Path out = tmp.resolve(backends[b] + ".jsonl");
             // batch size 2: the masks must not depend on how inputs are batched
             Result r = muki("predict", "--model", fx.toString(), "--input", fx.resolve("input.jsonl").toString(),
@@ -85,6 +91,29 @@ class CliTest {
                 assertTrue(List.of("neg", "neu", "pos").contains(g.get("label").asText()));
             }
         }
+    }
+
+    @Test
+    void devicesListsOpenClDevicesAndExplainsWhenThereAreNone() throws Exception {
+        Result r = muki("devices");
+        assertEquals(0, r.code, String.join("\n", r.errLines));
+        assertTrue(r.out.startsWith("0: "), r.out);
+        assertTrue(r.out.contains("(default for --backend opencl)"), r.out);
+
+        // The ICD loader reads its drivers from OCL_ICD_VENDORS: an empty folder means no platform.
+        Path none = Files.createDirectory(tmp.resolve("no-icd"));
+        Result missing = muki(java.util.Map.of("OCL_ICD_VENDORS", none.toString()), "bench", "--shape", "tiny",
+                "--backend", "opencl", "--mode", "eval", "--batch", "1", "--seq", "4", "--seconds", "1");
+        assertEquals(2, missing.code);
+        assertEquals(1, missing.errLines.size(), String.join("\n", missing.errLines));
+        assertTrue(missing.errLines.get(0).startsWith("muki: no OpenCL platform found: install an OpenCL driver"),
+                missing.errLines.get(0));
+        assertTrue(missing.errLines.get(0).contains("pocl-opencl-icd"), missing.errLines.get(0));
+
+        Result unknown = muki("bench", "--shape", "tiny", "--backend", "opencl:no-such-device", "--mode", "eval",
+                "--batch", "1", "--seq", "4", "--seconds", "1");
+        assertEquals(2, unknown.code);
+        assertEquals("muki: no OpenCL device named like 'no-such-device' (see ./muki devices)", unknown.errLines.get(0));
     }
 
     @Test

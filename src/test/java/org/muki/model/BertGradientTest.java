@@ -26,7 +26,7 @@ import org.muki.train.Losses;
  */
 class BertGradientTest {
     static Stream<Arguments> cases() {
-        return Stream.of("odd-f32", "wide-127").flatMap(f -> Stream.of("java", "java-scalar", "nd4j").map(b -> Arguments.of(f, b)));
+        return Stream.of("odd-f32", "wide-127").flatMap(f -> Stream.of("java", "java-scalar", "nd4j", "opencl").map(b -> Arguments.of(f, b)));
     }
 
     @ParameterizedTest(name = "{0} on {1}")

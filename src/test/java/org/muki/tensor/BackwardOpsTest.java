@@ -22,9 +22,10 @@ class BackwardOpsTest {
     private static final JavaOps REF = new JavaOps(false, 1);
     private static final Ops JAVA = new JavaOps(true, 2);
     private static final Ops ND4J = Nd4jOps.create(2);
+    private static final Ops OPENCL = Backends.create("opencl", 2);
 
     static Stream<Ops> fast() {
-        return Stream.of(JAVA, ND4J);
+        return Stream.of(JAVA, ND4J, OPENCL);
     }
 
     @AfterAll
@@ -32,6 +33,7 @@ class BackwardOpsTest {
         REF.close();
         JAVA.close();
         ND4J.close();
+        OPENCL.close();
     }
 
     private static float[] get(Ops ops, Tensor t) {

@@ -20,9 +20,10 @@ class OpsTest {
     private static final Ops REFERENCE = new JavaOps(false, 2);
     private static final Ops JAVA = new JavaOps(true, 2);
     private static final Ops ND4J = Nd4jOps.create(2);
+    private static final Ops OPENCL = Backends.create("opencl", 2);
 
     static Stream<Ops> fast() {
-        return Stream.of(JAVA, ND4J);
+        return Stream.of(JAVA, ND4J, OPENCL);
     }
 
     @AfterAll
@@ -30,6 +31,7 @@ class OpsTest {
         REFERENCE.close();
         JAVA.close();
         ND4J.close();
+        OPENCL.close();
     }
 
     private static float[] get(Ops ops, Tensor t) {
@@ -41,7 +43,7 @@ class OpsTest {
     static Stream<Arguments> gemmCases() {
         Stream.Builder<Arguments> b = Stream.builder();
         int[][] shapes = {{1, 1, 1}, {5, 7, 3}, {4, 64, 16}, {37, 65, 129}, {130, 33, 70}, {3, 200, 1}};
-        for (Ops ops : new Ops[] {JAVA, ND4J}) {
+        for (Ops ops : new Ops[] {JAVA, ND4J, OPENCL}) {
             for (int[] s : shapes) {
                 for (int t = 0; t < 4; t++) b.add(Arguments.of(ops, s[0], s[1], s[2], (t & 1) != 0, (t & 2) != 0));
             }
@@ -124,6 +126,23 @@ class OpsTest {
         }
         assertClose(gathered[0], gathered[1], 1e-6, ops.name() + " embed + gather");
         assertClose(out[0], out[1], 1e-6, ops.name() + " embed + dropout");
+    }
+
+    @ParameterizedTest(name = "{0}", autoCloseArguments = false)
+    @MethodSource("fast")
+    void dropoutMasksEqualPhiloxElementByElement(Ops ops) {
+        // A seed with a high word, negative instance keys and a width that is not a multiple of 4.
+        int w = 37, tokens = 9;
+        Dropout d = new Dropout(0x1234_5678_9ABC_DEF0L, 0.25f, 0f, new int[] {-7, 3, Integer.MAX_VALUE}, new int[] {5, 0, 15});
+        float[] ones = new float[d.rows() * tokens * w];
+        java.util.Arrays.fill(ones, 1f);
+        Tensor x = ops.upload(ones, d.rows() * tokens, w);
+        ops.dropout(x, d, Dropout.siteCode(3, Dropout.SITE_FFN_OUTPUT), tokens);
+        float[] expected = new float[ones.length];
+        for (int r = 0; r < d.rows(); r++) {
+            d.fill(r, Dropout.siteCode(3, Dropout.SITE_FFN_OUTPUT), 0.25f, 0, tokens * w, expected, r * tokens * w);
+        }
+        org.junit.jupiter.api.Assertions.assertArrayEquals(expected, get(ops, x), ops.name() + " dropout mask");
     }
 
     @ParameterizedTest(name = "{0}", autoCloseArguments = false)

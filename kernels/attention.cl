@@ -1,0 +1,141 @@
+// Multi-head self-attention for q, k, v of [batch * seqLen, heads * headDim] (head h in columns
+// [h * headDim, (h + 1) * headDim)), probabilities of [batch * heads * seqLen, seqLen]. Dropout
+// on the probabilities uses element (head * maxPositions + query) * maxPositions + key of the
+// batch row, as the Java backends do. Needs philox.cl.
+
+#define QKV(n, token, head) (((size_t)(n) * seqLen + (token)) * (heads * headDim) + (size_t)(head) * headDim)
+#define PROB(nh, query) (((size_t)(nh) * seqLen + (query)) * seqLen)
+
+inline float attention_multiplier(int n, int head, int query, int key, int maxPositions,
+                                  __global const int* instanceKey, __global const int* sample,
+                                  uint site, uint k0, uint k1, uint threshold, float scale) {
+    ulong e = ((ulong)head * maxPositions + query) * maxPositions + key;
+    return dropout_multiplier(e, site, (uint)sample[n], (uint)instanceKey[n], (uint2)(k0, k1), threshold, scale);
+}
+
+// probs[nh, q, k] = q . k / sqrt(headDim) + maskAdd[n, k]
+__kernel void attention_scores(__global const float* q, __global const float* k, __global const float* maskAdd,
+                               __global float* probs, const int batch, const int seqLen, const int heads,
+                               const int headDim, const float scale) {
+    int key = get_global_id(0), query = get_global_id(1), nh = get_global_id(2);
+    if (key >= seqLen || query >= seqLen || nh >= batch * heads) return;
+    int n = nh / heads, head = nh % heads;
+    __global const float* qr = q + QKV(n, query, head);
+    __global const float* kr = k + QKV(n, key, head);
+    float s = 0.0f;
+    for (int d = 0; d < headDim; d++) s = fma(qr[d], kr[d], s);
+    probs[PROB(nh, query) + key] = s * scale + maskAdd[n * seqLen + key];
+}
+
+// Softmax of each row in place; with dropout, weights gets the dropped copy (probs keeps the
+// softmax for the backward pass).
+__kernel void attention_softmax(__global float* probs, __global float* weights, const int batch, const int seqLen,
+                                const int heads, const int maxPositions, const int drop,
+                                __global const int* instanceKey, __global const int* sample,
+                                const uint site, const uint k0, const uint k1, const uint threshold, const float keepScale) {
+    int query = get_global_id(0), nh = get_global_id(1);
+    if (query >= seqLen || nh >= batch * heads) return;
+    __global float* p = probs + PROB(nh, query);
+    float max = -INFINITY;
+    for (int c = 0; c < seqLen; c++) max = fmax(max, p[c]);
+    float sum = 0.0f;
+    for (int c = 0; c < seqLen; c++) { float e = exp(p[c] - max); p[c] = e; sum += e; }
+    float inv = 1.0f / sum;
+    for (int c = 0; c < seqLen; c++) p[c] *= inv;
+    if (drop) {
+        int n = nh / heads, head = nh % heads;
+        __global float* w = weights + PROB(nh, query);
+        for (int c = 0; c < seqLen; c++) {
+            w[c] = p[c] * attention_multiplier(n, head, query, c, maxPositions, instanceKey, sample,
+                                               site, k0, k1, threshold, keepScale);
+        }
+    }
+}
+
+// context[n, q, head] = sum over keys of weights[nh, q, k] v[n, k, head]
+__kernel void attention_context(__global const float* weights, __global const float* v, __global float* context,
+                                const int batch, const int seqLen, const int heads, const int headDim) {
+    int d = get_global_id(0), query = get_global_id(1), nh = get_global_id(2);
+    if (d >= headDim || query >= seqLen || nh >= batch * heads) return;
+    int n = nh / heads, head = nh % heads;
+    __global const float* w = weights + PROB(nh, query);
+    float s = 0.0f;
+    for (int key = 0; key < seqLen; key++) s = fma(w[key], v[QKV(n, key, head) + d], s);
+    context[QKV(n, query, head) + d] = s;
+}
+
+// mask[nh, q, k] = the dropout multiplier of that probability (backward pass only).
+__kernel void attention_mask(__global float* mask, const int batch, const int seqLen, const int heads,
+                             const int maxPositions, __global const int* instanceKey, __global const int* sample,
+                             const uint site, const uint k0, const uint k1, const uint threshold, const float keepScale) {
+    int key = get_global_id(0), query = get_global_id(1), nh = get_global_id(2);
+    if (key >= seqLen || query >= seqLen || nh >= batch * heads) return;
+    mask[PROB(nh, query) + key] = attention_multiplier(nh / heads, nh % heads, query, key, maxPositions,
+                                                       instanceKey, sample, site, k0, k1, threshold, keepScale);
+}
+
+// dV[n, k, head] = sum over queries of weights[nh, q, k] dC[n, q, head], weights = probs (* mask)
+__kernel void attention_dv(__global const float* probs, __global const float* mask, const int drop,
+                           __global const float* dC, __global float* dV,
+                           const int batch, const int seqLen, const int heads, const int headDim) {
+    int d = get_global_id(0), key = get_global_id(1), nh = get_global_id(2);
+    if (d >= headDim || key >= seqLen || nh >= batch * heads) return;
+    int n = nh / heads, head = nh % heads;
+    float s = 0.0f;
+    for (int query = 0; query < seqLen; query++) {
+        size_t pi = PROB(nh, query) + key;
+        float w = drop ? probs[pi] * mask[pi] : probs[pi];
+        s = fma(w, dC[QKV(n, query, head) + d], s);
+    }
+    dV[QKV(n, key, head) + d] = s;
+}
+
+// dP[nh, q, k] = (dC[n, q, head] . v[n, k, head]) (* mask)
+__kernel void attention_dp(__global const float* dC, __global const float* v, __global const float* mask,
+                           const int drop, __global float* dP,
+                           const int batch, const int seqLen, const int heads, const int headDim) {
+    int key = get_global_id(0), query = get_global_id(1), nh = get_global_id(2);
+    if (key >= seqLen || query >= seqLen || nh >= batch * heads) return;
+    int n = nh / heads, head = nh % heads;
+    __global const float* dc = dC + QKV(n, query, head);
+    __global const float* vr = v + QKV(n, key, head);
+    float s = 0.0f;
+    for (int d = 0; d < headDim; d++) s = fma(dc[d], vr[d], s);
+    size_t pi = PROB(nh, query) + key;
+    dP[pi] = drop ? s * mask[pi] : s;
+}
+
+// dS = P (dP - rowsum(dP P)) / sqrt(headDim), in place in dP.
+__kernel void attention_softmax_backward(__global const float* probs, __global float* dP,
+                                         const int batch, const int seqLen, const int heads, const float scale) {
+    int query = get_global_id(0), nh = get_global_id(1);
+    if (query >= seqLen || nh >= batch * heads) return;
+    __global const float* p = probs + PROB(nh, query);
+    __global float* g = dP + PROB(nh, query);
+    float dot = 0.0f;
+    for (int c = 0; c < seqLen; c++) dot = fma(g[c], p[c], dot);
+    for (int c = 0; c < seqLen; c++) g[c] = p[c] * (g[c] - dot) * scale;
+}
+
+// dQ[n, q, head] = sum over keys of dS[nh, q, k] k[n, k, head]
+__kernel void attention_dq(__global const float* dS, __global const float* k, __global float* dQ,
+                           const int batch, const int seqLen, const int heads, const int headDim) {
+    int d = get_global_id(0), query = get_global_id(1), nh = get_global_id(2);
+    if (d >= headDim || query >= seqLen || nh >= batch * heads) return;
+    int n = nh / heads, head = nh % heads;
+    __global const float* ds = dS + PROB(nh, query);
+    float s = 0.0f;
+    for (int key = 0; key < seqLen; key++) s = fma(ds[key], k[QKV(n, key, head) + d], s);
+    dQ[QKV(n, query, head) + d] = s;
+}
+
+// dK[n, k, head] = sum over queries of dS[nh, q, k] q[n, q, head]
+__kernel void attention_dk(__global const float* dS, __global const float* q, __global float* dK,
+                           const int batch, const int seqLen, const int heads, const int headDim) {
+    int d = get_global_id(0), key = get_global_id(1), nh = get_global_id(2);
+    if (d >= headDim || key >= seqLen || nh >= batch * heads) return;
+    int n = nh / heads, head = nh % heads;
+    float s = 0.0f;
+    for (int query = 0; query < seqLen; query++) s = fma(dS[PROB(nh, query) + key], q[QKV(n, query, head) + d], s);
+    dK[QKV(n, key, head) + d] = s;
+}
