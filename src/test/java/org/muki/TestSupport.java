@@ -9,6 +9,14 @@ import java.util.SplittableRandom;
 public final class TestSupport {
     private TestSupport() {}
 
+    /**
+     * The backends the model-level tests run on: all of them, unless the system property
+     * muki.test.backends names a subset (tools/gpu/check.sh carries no ND4J to the GPU machine).
+     */
+    public static java.util.List<String> backends() {
+        return java.util.List.of(System.getProperty("muki.test.backends", "java,java-scalar,nd4j,opencl").split(","));
+    }
+
     public static Path fixture(String name) {
         return Path.of("src/test/resources/fixtures", name);
     }

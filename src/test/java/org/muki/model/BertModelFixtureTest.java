@@ -36,7 +36,7 @@ class BertModelFixtureTest {
     static final List<String> FIXTURES = List.of("odd-f32", "odd-f16", "odd-bf16", "wide-127");
 
     static Stream<Arguments> cases() {
-        return FIXTURES.stream().flatMap(f -> Stream.of("java", "java-scalar", "nd4j", "opencl").map(b -> Arguments.of(f, b)));
+        return FIXTURES.stream().flatMap(f -> TestSupport.backends().stream().map(b -> Arguments.of(f, b)));
     }
 
     record Fixture(HfCheckpoint checkpoint, Batch batch, float[][] logits, float[][] mcLogits, int samples, long seed,
