@@ -17,6 +17,10 @@ public final class TestSupport {
         return java.util.List.of(System.getProperty("muki.test.backends", "java,java-scalar,nd4j,opencl").split(","));
     }
 
+    public static Path resource(String name) {
+        return Path.of("src/test/resources", name);
+    }
+
     public static Path fixture(String name) {
         return Path.of("src/test/resources/fixtures", name);
     }

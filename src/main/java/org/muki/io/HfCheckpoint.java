@@ -38,6 +38,33 @@ public record HfCheckpoint(BertConfig config, BertWeights weights, ObjectNode co
         return name.endsWith("embeddings.position_ids") || name.startsWith("cls.");
     }
 
+    /** MUKI_NONFINITE_WEIGHTS: refuse (the default) or warn about NaN/infinite weights. */
+    static boolean nonFiniteWeightsWarnOnly() {
+        String policy = System.getenv().getOrDefault("MUKI_NONFINITE_WEIGHTS", "refuse");
+        return switch (policy) {
+            case "refuse" -> false;
+            case "warn" -> true;
+            default -> throw new MukiException("MUKI_NONFINITE_WEIGHTS: '" + policy + "' is not refuse or warn");
+        };
+    }
+
+    private static void checkFinite(Path file, String tensor, float[] data, boolean warnOnly) {
+        int bad = 0, first = -1;
+        for (int i = 0; i < data.length; i++) {
+            if (!Float.isFinite(data[i])) {
+                if (first < 0) first = i;
+                bad++;
+            }
+        }
+        if (bad == 0) return;
+        String what = file + ": tensor '" + tensor + "' holds " + data[first] + " at element " + first
+                + (bad > 1 ? " and " + (bad - 1) + " more non-finite value(s)" : "");
+        if (!warnOnly) {
+            throw new MukiException(what + " (NaN or infinite weights are refused; MUKI_NONFINITE_WEIGHTS=warn loads them)");
+        }
+        System.err.println("muki: warning: " + what + " (loaded because MUKI_NONFINITE_WEIGHTS=warn)");
+    }
+
     public static HfCheckpoint load(Path dir) {
         if (!Files.isDirectory(dir)) throw new MukiException(dir + ": not a model directory");
         Path configFile = dir.resolve(CONFIG);
@@ -53,6 +80,7 @@ public record HfCheckpoint(BertConfig config, BertWeights weights, ObjectNode co
             }
             throw new MukiException(weightsFile + ": missing");
         }
+        boolean warnOnly = nonFiniteWeightsWarnOnly();
         SafeTensors st = SafeTensors.open(weightsFile);
         try {
             Map<String, String> canonical = new LinkedHashMap<>();
@@ -77,12 +105,7 @@ public record HfCheckpoint(BertConfig config, BertWeights weights, ObjectNode co
                             + " but " + CONFIG + " implies " + Arrays.toString(e.getValue()));
                 }
                 HostTensor t = st.readFloat(stored);
-                for (int i = 0; i < t.data().length; i++) {
-                    if (!Float.isFinite(t.data()[i])) {
-                        throw new MukiException(weightsFile + ": tensor '" + stored + "' holds " + t.data()[i] + " at element " + i
-                                + " (NaN or infinite weights are refused)");
-                    }
-                }
+                checkFinite(weightsFile, stored, t.data(), warnOnly);
                 tensors.put(e.getKey(), t);
             }
             List<String> unused = new ArrayList<>();

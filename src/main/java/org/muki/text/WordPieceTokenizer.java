@@ -22,6 +22,8 @@ public final class WordPieceTokenizer {
     private final boolean lowerCase;
 
     public WordPieceTokenizer(Vocab vocab, boolean lowerCase) {
+        // Refuse at load time a vocabulary that would fail on the first sentence.
+        for (String special : List.of(CLS, SEP, UNK)) vocab.required(special);
         this.vocab = vocab;
         this.lowerCase = lowerCase;
     }

@@ -117,6 +117,30 @@ class CliTest {
     }
 
     @Test
+    void nonFiniteWeightsAreRefusedUnlessTheUserAsksForAWarning() throws Exception {
+        Path model = TestSupport.resource("hostile/checkpoint/weights-nan");
+        Path in = tmp.resolve("in.jsonl");
+        Files.writeString(in, "{\"input_ids\": [2, 5, 6, 3]}\n");
+        Result refused = muki("predict", "--model", model.toString(), "--input", in.toString());
+        assertEquals(2, refused.code);
+        assertEquals(1, refused.errLines.size(), String.join("\n", refused.errLines));
+        assertTrue(refused.errLines.get(0).contains("holds NaN at element 5"), refused.errLines.get(0));
+        assertEquals("", refused.out);
+
+        Result warned = muki(java.util.Map.of("MUKI_NONFINITE_WEIGHTS", "warn"), "predict", "--model", model.toString(),
+                "--input", in.toString());
+        assertEquals(0, warned.code, String.join("\n", warned.errLines));
+        assertTrue(warned.errLines.get(0).startsWith("muki: warning: ") && warned.errLines.get(0).contains("holds NaN at element 5"),
+                warned.errLines.get(0));
+        assertEquals(1, jsonLines(warned.out).size());
+
+        Result bad = muki(java.util.Map.of("MUKI_NONFINITE_WEIGHTS", "maybe"), "predict", "--model", model.toString(),
+                "--input", in.toString());
+        assertEquals(2, bad.code);
+        assertEquals("muki: MUKI_NONFINITE_WEIGHTS: 'maybe' is not refuse or warn", bad.errLines.get(0));
+    }
+
+    @Test
     void textInputGivesTheSameResultAsItsTokenIds() throws Exception {
         Path fx = TestSupport.fixture("odd-f32");
         Path in = tmp.resolve("in.jsonl");
