@@ -12,7 +12,6 @@ Run from the repository root: python3 tools/make_hostile_files.py
 import json
 import math
 import os
-import shutil
 import struct
 
 ROOT = "src/test/resources/hostile"
@@ -171,6 +170,7 @@ checkpoint("config-vocab-size-differs", "config.json implies [45, 8]", with_conf
 checkpoint("config-id2label-differs", "classifier", with_config(id2label={"0": "neg", "1": "neu", "2": "pos"},
                                                                 label2id={"neg": 0, "neu": 1, "pos": 2}))
 checkpoint("config-id2label-gap", "id2label", with_config(id2label={"0": "neg", "2": "pos"}, label2id={"neg": 0, "pos": 2}))
+checkpoint("config-huge-layer-count", "num_hidden_layers 569284 needs", with_config(num_hidden_layers=569284))
 checkpoint("config-dropout-above-one", "hidden_dropout_prob", with_config(hidden_dropout_prob=1.5))
 checkpoint("weights-missing-tensor", "bert.pooler.dense.weight",
            weights=weights_file({k: v for k, v in shapes(CONFIG).items() if k != "bert.pooler.dense.weight"}))
@@ -196,6 +196,8 @@ write(case("dataset", "duplicate-id.tsv", "duplicate id"), b"id\ttext\tlabel\n1\
 write(case("dataset", "wrong-field-count.tsv", ".tsv:2: 2 fields, the header has 3"), b"id\ttext\tlabel\n1\thello\n")
 write(case("dataset", "not-utf8.tsv", "UTF-8"), b"id\ttext\tlabel\n1\tcaf\xe9\tpos\n")
 write(case("dataset", "unterminated-quote.csv", "quote"), b'id,text,label\n1,"hello,pos\n')
+write(case("dataset", "unterminated-quote-in-header.csv", ".csv:1: header: quoted field opened at row 1 never closes"),
+      b'id,"text,label\n1,a,pos\n')
 write(case("dataset", "malformed-line.jsonl", ".jsonl:2: malformed JSON"), b'{"id": "1", "text": "a", "label": "pos"}\n{"id": "2", "text": \n')
 write(case("dataset", "not-an-object.jsonl", ".jsonl:1: not a JSON object"), b'["1", "a", "pos"]\n')
 
@@ -230,8 +232,7 @@ seeds = {
 }
 for sub, files in seeds.items():
     d = os.path.join(FUZZ, sub)
-    shutil.rmtree(d, ignore_errors=True)
-    os.makedirs(d)
+    os.makedirs(d, exist_ok=True)  # the fuzzers' own finds live beside the seeds
     for name, content in files.items():
         write(os.path.join(d, name), content)
 print("%d hostile cases, %d seeds" % (len(expected), sum(len(v) for v in seeds.values())))

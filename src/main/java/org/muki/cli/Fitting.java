@@ -43,7 +43,7 @@ final class Fitting {
     /** Options every fitting command takes. */
     static final Set<String> OPTIONS = Set.of("config", "init", "out", "vocab", "epochs", "batch-size", "lr", "warmup",
             "weight-decay", "clip", "max-length", "seed", "save-every", "backend", "threads");
-    static final Set<String> FLAGS = Set.of("uncased", "cased", "overwrite");
+    static final Set<String> FLAGS = Set.of("uncased", "cased", "overwrite", "skip-nonfinite-steps");
 
     /** The model a fit starts from. */
     record Start(BertConfig config, BertWeights weights, Vocab vocab, boolean lowerCase, int maxLength, String origin) {
@@ -60,7 +60,7 @@ final class Fitting {
         return new Trainer.Options(args.integer("epochs", 3, 1), args.integer("batch-size", 32, 1),
                 (float) args.number("lr", defaultLr, 0, 1), (float) args.number("warmup", 0.1, 0, 1),
                 (float) args.number("weight-decay", 0.01, 0, 1), (float) args.number("clip", 1.0, 0, 1e9),
-                args.longValue("seed", 0), args.integer("save-every", 200, 0));
+                args.longValue("seed", 0), args.integer("save-every", 200, 0), args.flag("skip-nonfinite-steps"));
     }
 
     /** Refuses to replace a trained model unless --overwrite. */
@@ -145,7 +145,9 @@ final class Fitting {
         try (Ops ops = Backends.create(backend, args.integer("threads", Runtime.getRuntime().availableProcessors(), 1))) {
             BertModel model = new BertModel(start.config(), start.weights(), ops);
             System.err.println("muki: training on " + ops.name() + ": " + o.describe());
-            epochs = new Trainer(model, o, train, eval, stateDir, fingerprint, objective).run();
+            Trainer trainer = new Trainer(model, o, train, eval, stateDir, fingerprint, objective);
+            epochs = trainer.run();
+            log.put("skipped_nonfinite_steps", trainer.skippedSteps());
             trained = model.weights();
         }
         double seconds = (System.nanoTime() - started) / 1e9;

@@ -66,6 +66,8 @@ final class IntegrateCommand {
         Fitting.Start start = Fitting.start("integrate", args, labels, o.seed());
         // The student never sees the transfer set's labels unless the method is an upper bound.
         List<Encoded> train = start.encode(method.needsLabels() ? transfer : unlabelled(transfer), labels);
+        int cut = Encoded.truncatedCount(train);
+        if (cut > 0) System.err.printf("muki: %d of %d transfer texts truncated to --max-length %d%n", cut, train.size(), start.maxLength());
         List<Encoded> eval = List.of();
         if (args.flag("eval")) {
             Dataset evalSet = Dataset.read(Path.of(args.required("eval")), TrainCommand.columns(args), Dataset.Labels.REQUIRED,

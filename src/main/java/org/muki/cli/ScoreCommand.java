@@ -1,7 +1,12 @@
 package org.muki.cli;
 
+import java.io.BufferedOutputStream;
+import java.io.OutputStream;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -9,10 +14,11 @@ import java.util.Set;
 
 import org.muki.MukiException;
 import org.muki.data.Dataset;
+import org.muki.data.Example;
 import org.muki.integration.McScorer;
 import org.muki.integration.ScoreFile;
 import org.muki.integration.Teacher;
-import org.muki.io.AtomicFiles;
+import org.muki.io.Json;
 import org.muki.tensor.Backends;
 import org.muki.tensor.Ops;
 
@@ -57,9 +63,44 @@ final class ScoreCommand {
         }
         var header = ScoreFile.header(org.muki.io.Hashing.sha256(dataFile), teachers, samples, hidden, attention, seed, maxLength);
         long start = System.nanoTime();
+        // Lines go to a hidden partial file, flushed batch by batch; a killed run resumes from it
+        // (same header: same teachers, data and options), and only a finished file is renamed to out.
+        Path partial = out.toAbsolutePath().resolveSibling("." + out.getFileName() + ".partial");
+        Set<String> done = ScoreFile.resumable(partial, header);
+        if (done == null) {
+            System.err.println("muki: warning: " + partial + " is from another run (other teachers, data or options) or damaged; starting over");
+            Files.delete(partial);
+            done = Set.of();
+        }
+        List<Example> todo = new ArrayList<>();
+        for (Example e : data.examples()) if (!done.contains(e.id())) todo.add(e);
+        if (!done.isEmpty()) {
+            System.err.println("muki: resuming " + partial + ": " + (data.examples().size() - todo.size()) + " of "
+                    + data.examples().size() + " instances already scored");
+        }
+        String halt = System.getenv("MUKI_TEST_HALT_AFTER_BATCH");
         try (Ops ops = Backends.create(args.string("backend", "java"), args.integer("threads", Runtime.getRuntime().availableProcessors(), 1))) {
             McScorer scorer = new McScorer(teachers, ops, samples, seed, hidden, attention, maxLength, args.integer("batch-size", 32, 1));
-            AtomicFiles.write(out, os -> scorer.scoreAll(data.examples(), header, os));
+            Files.createDirectories(partial.getParent());
+            boolean fresh = !Files.exists(partial);
+            try (OutputStream os = new BufferedOutputStream(Files.newOutputStream(partial, StandardOpenOption.CREATE,
+                    StandardOpenOption.APPEND), 1 << 16)) {
+                if (fresh) {
+                    os.write(Json.MAPPER.writeValueAsBytes(header));
+                    os.write('\n');
+                }
+                scorer.scoreAll(todo, os, batches -> {
+                    if (halt != null && Integer.parseInt(halt) == batches) Runtime.getRuntime().halt(137); // tests: a kill
+                });
+            }
+            try (FileChannel ch = FileChannel.open(partial, StandardOpenOption.WRITE)) {
+                ch.force(true);
+            }
+            Files.move(partial, out, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            if (scorer.truncated() > 0) {
+                System.err.printf("muki: %d (instance, teacher) texts truncated to --max-length %d (or the teacher's max positions)%n",
+                        scorer.truncated(), maxLength);
+            }
         }
         System.out.printf("score: %d instances x %d teachers x %d samples in %.0f s -> %s%n", data.examples().size(), teachers.size(),
                 samples, (System.nanoTime() - start) / 1e9, out);

@@ -52,10 +52,9 @@ final class TrainCommand {
         Fitting.Start start = Fitting.start("train", args, labels, o.seed());
         List<Encoded> trainData = start.encode(train, labels);
         List<Encoded> evalData = start.encode(eval, labels);
-        int truncated = 0;
-        for (Encoded e : trainData) if (e.ids().length == start.maxLength()) truncated++;
-        System.err.printf("muki: %d training and %d evaluation rows, %d labels, %s; %d training texts reach --max-length %d%n",
-                trainData.size(), evalData.size(), labels.size(), start.origin(), truncated, start.maxLength());
+        System.err.printf("muki: %d training and %d evaluation rows, %d labels, %s; %d training and %d evaluation texts truncated to --max-length %d%n",
+                trainData.size(), evalData.size(), labels.size(), start.origin(), Encoded.truncatedCount(trainData),
+                Encoded.truncatedCount(evalData), start.maxLength());
         var log = Json.MAPPER.createObjectNode().put("eval_majority_accuracy", Fitting.majority(evalData, labels.size()));
         List<Trainer.Epoch> epochs = Fitting.fit(args, start, o, labels, trainData, evalData,
                 Trainer.crossEntropy(trainData, labels.size()), "supervised", log);

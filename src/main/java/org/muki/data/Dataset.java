@@ -191,7 +191,12 @@ public record Dataset(Path file, List<Example> examples, int skipped, List<Strin
 
         @Override
         public Map<String, Integer> header(Path file) throws IOException {
-            List<String> h = fields();
+            List<String> h;
+            try {
+                h = fields();
+            } catch (MukiException e) {
+                throw new MukiException(file + ":1: header: " + e.getMessage());
+            }
             if (h == null) throw new MukiException(file + ": empty file (expected a header row)");
             if (!h.isEmpty() && h.get(0).startsWith("\uFEFF")) h.set(0, h.get(0).substring(1));
             Map<String, Integer> m = new LinkedHashMap<>();

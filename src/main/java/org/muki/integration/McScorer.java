@@ -6,7 +6,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import org.muki.data.Example;
 import org.muki.io.Json;
@@ -45,10 +44,27 @@ public final class McScorer {
         this.batchSize = batchSize;
     }
 
+    private long truncated;
+
+    /** (instance, teacher) pairs whose text lost word pieces to the length limit so far. */
+    public long truncated() {
+        return truncated;
+    }
+
     /** A 32-bit key of an instance id (Java's String hash, mixed). */
     public static int instanceKey(String id) {
         int h = id.hashCode() * 0x9E3779B9;
         return h ^ (h >>> 16);
+    }
+
+    /** Overflowing logits would turn into NaN probabilities: refuse, naming teacher and instance. */
+    private static void checkFinite(Teacher t, float[] logits, int perInstance, List<Example> batch) {
+        for (int at = 0; at < logits.length; at++) {
+            if (!Float.isFinite(logits[at])) {
+                throw new org.muki.MukiException(t.dir() + ": logits " + logits[at] + " for instance '" + batch.get(at / perInstance).id()
+                        + "' (the teacher's activations overflow); its scores would be NaN");
+            }
+        }
     }
 
     /** Scores one batch of examples. */
@@ -66,6 +82,7 @@ public final class McScorer {
             for (int b = 0; b < size; b++) {
                 var enc = t.tokenizer().encode(batch.get(b).text(), batch.get(b).textPair(), len);
                 ids[b] = enc.ids();
+                if (enc.truncated()) truncated++;
                 types[b] = enc.typeIds();
                 masks[b] = new int[ids[b].length];
                 java.util.Arrays.fill(masks[b], 1);
@@ -74,6 +91,8 @@ public final class McScorer {
             Batch x = Batch.pad(ids, types, masks, keys);
             float[] z = models.get(i).logits(x);
             float[] zk = models.get(i).mcLogits(x, samples, seed, hiddenP[i], attentionP[i]);
+            checkFinite(t, z, c, batch);
+            checkFinite(t, zk, c * samples, batch);
             double[] p = new double[c];
             for (int b = 0; b < size; b++) {
                 logits[b][i] = java.util.Arrays.copyOfRange(z, b * c, (b + 1) * c);
@@ -88,15 +107,18 @@ public final class McScorer {
         return out;
     }
 
-    /** Scores all examples, writing the header line then one line per instance to out. */
-    public void scoreAll(List<Example> examples, ObjectNode header, OutputStream out) throws IOException {
-        out.write(Json.MAPPER.writeValueAsBytes(header));
-        out.write('\n');
+    /**
+     * Scores the examples, writing one line per instance to out and flushing after every batch,
+     * so a killed run leaves only whole lines behind (plus at most one torn line). Calls
+     * afterBatch with the number of batches written so far.
+     */
+    public void scoreAll(List<Example> examples, OutputStream out, java.util.function.IntConsumer afterBatch) throws IOException {
         Progress progress = new Progress("score", examples.size());
         long start = System.nanoTime();
-        int done = 0;
+        int done = 0, batches = 0;
         // Lines are keyed by id, so their order is free: within windows of WINDOW_BATCHES batches,
-        // instances are sorted by text length so that each batch pads little.
+        // instances are sorted by text length so that each batch pads little. An instance's
+        // scores do not depend on its batch (masks are keyed by instance; padding adds exact zeros).
         int window = batchSize * WINDOW_BATCHES;
         for (int w = 0; w < examples.size(); w += window) {
             List<Example> sorted = new ArrayList<>(examples.subList(w, Math.min(examples.size(), w + window)));
@@ -107,6 +129,8 @@ public final class McScorer {
                     out.write(Json.MAPPER.writeValueAsString(ScoreFile.line(s)).getBytes(StandardCharsets.UTF_8));
                     out.write('\n');
                 }
+                out.flush();
+                afterBatch.accept(++batches);
                 done += batch.size();
                 double secs = (System.nanoTime() - start) / 1e9;
                 progress.update(done, String.format("%.1f inst/s (%d teachers x %d samples)", done / secs, teachers.size(), samples));

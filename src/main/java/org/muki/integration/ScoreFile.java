@@ -67,6 +67,40 @@ public final class ScoreFile {
         return o;
     }
 
+    /**
+     * The ids already scored in a partial score file (a killed run's), when its header equals
+     * this run's; a torn last line is cut off. Empty when there is no partial file; null when it
+     * was made with other teachers, data or options (the caller starts over).
+     */
+    public static java.util.Set<String> resumable(Path partial, JsonNode header) {
+        java.util.Set<String> done = new java.util.HashSet<>();
+        if (!Files.exists(partial)) return done;
+        try {
+            byte[] bytes = Files.readAllBytes(partial);
+            int end = bytes.length;
+            while (end > 0 && bytes[end - 1] != '\n') end--;
+            if (end == 0) return null; // not even a whole header line
+            String text = new String(bytes, 0, end, StandardCharsets.UTF_8);
+            String[] lines = text.split("\n");
+            JsonNode expected = Json.parse(Json.MAPPER.writeValueAsString(header), "score header");
+            if (!expected.equals(Json.parse(lines[0], partial + ":1"))) return null;
+            for (int i = 1; i < lines.length; i++) {
+                String id = Json.parse(lines[i], partial + ":" + (i + 1)).path("id").asText(null);
+                if (id == null || !done.add(id)) return null;
+            }
+            if (end < bytes.length) {
+                try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(partial, java.nio.file.StandardOpenOption.WRITE)) {
+                    ch.truncate(end);
+                }
+            }
+            return done;
+        } catch (MukiException e) {
+            return null; // a damaged line: start over rather than trust the file
+        } catch (IOException e) {
+            throw new MukiException(partial + ": cannot read (" + e.getMessage() + ")");
+        }
+    }
+
     public static ScoreFile read(Path file) {
         if (!Files.isRegularFile(file)) throw new MukiException(file + ": missing (compute it with ./muki score)");
         Map<String, InstanceScores> instances = new LinkedHashMap<>();

@@ -95,6 +95,12 @@ public record HfCheckpoint(BertConfig config, BertWeights weights, ObjectNode co
             List<String> labels = hasHead ? labels(configFile, json, st.entries().get(canonical.get("classifier.weight")))
                     : List.of();
             BertConfig config = parseConfig(configFile, json, labels);
+            // Checked before listing the expected tensors: a huge layer count must not exhaust memory.
+            long layerTensors = 16L * config.numLayers();
+            if (layerTensors > canonical.size()) {
+                throw new MukiException(configFile + ": num_hidden_layers " + config.numLayers() + " needs " + layerTensors
+                        + " layer tensors but " + weightsFile.getFileName() + " holds " + canonical.size() + " tensors in all");
+            }
             Map<String, HostTensor> tensors = new LinkedHashMap<>();
             for (var e : BertWeights.expectedShapes(config, hasHead).entrySet()) {
                 String stored = canonical.remove(e.getKey());

@@ -16,7 +16,8 @@ public final class WordPieceTokenizer {
     private static final int MAX_WORD_CHARS = 100;
 
     /** Tokens with their ids and segment (token type) ids, [CLS] and [SEP] included. */
-    public record Encoding(List<String> tokens, int[] ids, int[] typeIds) {}
+    /** truncated: word pieces were dropped to fit maxLength. */
+    public record Encoding(List<String> tokens, int[] ids, int[] typeIds, boolean truncated) {}
 
     private final Vocab vocab;
     private final boolean lowerCase;
@@ -151,6 +152,7 @@ public final class WordPieceTokenizer {
         List<String> b = pair == null ? null : tokenize(pair);
         int special = b == null ? 2 : 3;
         if (maxLength < special) throw new IllegalArgumentException("maxLength " + maxLength + " leaves no room for text");
+        boolean truncated = a.size() + (b == null ? 0 : b.size()) + special > maxLength;
         while (a.size() + (b == null ? 0 : b.size()) + special > maxLength) {
             if (b == null || a.size() > b.size()) a.remove(a.size() - 1);
             else b.remove(b.size() - 1);
@@ -169,7 +171,7 @@ public final class WordPieceTokenizer {
             ids[i] = vocab.required(tokens.get(i));
             types[i] = i < firstSegment ? 0 : 1;
         }
-        return new Encoding(tokens, ids, types);
+        return new Encoding(tokens, ids, types, truncated);
     }
 
     /** Python's str.split(): on every character that str.isspace() accepts. */

@@ -10,7 +10,15 @@ import org.muki.text.WordPieceTokenizer;
  * A tokenized example: its key (index in its dataset, which keys its dropout masks), token ids
  * and types, and its label index (-1 when unlabelled).
  */
-public record Encoded(int key, int[] ids, int[] types, int label) {
+public record Encoded(int key, int[] ids, int[] types, int label, boolean truncated) {
+
+    /** How many of the encoded texts lost word pieces to the length limit. */
+    public static int truncatedCount(List<Encoded> data) {
+        int n = 0;
+        for (Encoded e : data) if (e.truncated()) n++;
+        return n;
+    }
+
 
     /** Tokenizes examples; labels map to their index in `labels` (-1 when absent or null). */
     public static List<Encoded> encode(List<Example> examples, WordPieceTokenizer tokenizer, int maxLength, List<String> labels) {
@@ -20,7 +28,7 @@ public record Encoded(int key, int[] ids, int[] types, int label) {
         for (int i = 0; i < examples.size(); i++) {
             Example e = examples.get(i);
             var enc = tokenizer.encode(e.text(), e.textPair(), maxLength);
-            out.add(new Encoded(i, enc.ids(), enc.typeIds(), e.label() == null ? -1 : index.getOrDefault(e.label(), -1)));
+            out.add(new Encoded(i, enc.ids(), enc.typeIds(), e.label() == null ? -1 : index.getOrDefault(e.label(), -1), enc.truncated()));
         }
         return out;
     }

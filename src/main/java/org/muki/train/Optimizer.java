@@ -46,10 +46,29 @@ public final class Optimizer {
         return Math.sqrt(sq);
     }
 
-    /** One update at learning rate lr; returns the gradient norm before clipping. */
+    /** "the gradient of NAME holds NaN (sum of squares ...)" for the first such parameter, or null. */
+    public String nonFiniteGradient() {
+        for (var e : grads.entrySet()) {
+            double sq = ops.sumSquares(e.getValue());
+            if (!Double.isFinite(sq)) {
+                float[] h = new float[(int) e.getValue().size()];
+                ops.download(e.getValue(), h);
+                for (int i = 0; i < h.length; i++) {
+                    if (!Float.isFinite(h[i])) return "the gradient of '" + e.getKey() + "' holds " + h[i] + " at element " + i;
+                }
+                return "the gradient of '" + e.getKey() + "' overflows (sum of squares " + sq + ")";
+            }
+        }
+        return null;
+    }
+
+    /**
+     * One update at learning rate lr; returns the gradient norm before clipping. A non-finite
+     * norm is returned without touching the parameters (see {@link #nonFiniteGradient}).
+     */
     public double step(float lr) {
         double norm = gradNorm();
-        if (!Double.isFinite(norm)) throw new ArithmeticException("gradient norm is " + norm);
+        if (!Double.isFinite(norm)) return norm;
         float scale = clipNorm > 0 && norm > clipNorm ? (float) (clipNorm / (norm + 1e-6)) : 1f;
         step++;
         AdamW a = new AdamW(lr, beta1, beta2, eps, weightDecay, scale, step);

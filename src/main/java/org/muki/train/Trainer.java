@@ -34,7 +34,7 @@ public final class Trainer {
 
     /** Training hyper-parameters. */
     public record Options(int epochs, int batchSize, float lr, float warmupFraction, float weightDecay, float clipNorm,
-                          long seed, int saveEvery) {
+                          long seed, int saveEvery, boolean skipNonFiniteSteps) {
         public String describe() {
             return String.format("epochs %d, batch %d, lr %g, warm-up %.0f%%, weight decay %g, clip %g, seed %d",
                     epochs, batchSize, lr, warmupFraction * 100, weightDecay, clipNorm, seed);
@@ -67,6 +67,30 @@ public final class Trainer {
             Losses.Result r = Losses.crossEntropy(logits, labels, y);
             return new Objective.Step(r.loss(), r.dLogits(), null);
         };
+    }
+
+    /** A NaN or infinity in a step's logits, loss or gradients; the message names the step and the tensor. */
+    public static final class NumericalFault extends org.muki.MukiException {
+        public NumericalFault(String message) {
+            super(message);
+        }
+    }
+
+    /** "name holds NaN at row r, column c", or null when every value is finite. */
+    static String firstNonFinite(String name, float[] values, int cols) {
+        for (int i = 0; i < values.length; i++) {
+            if (!Float.isFinite(values[i])) {
+                return name + " hold " + values[i] + " at row " + i / Math.max(1, cols) + ", column " + i % Math.max(1, cols);
+            }
+        }
+        return null;
+    }
+
+    private int skippedSteps;
+
+    /** Steps skipped for non-finite values (with Options.skipNonFiniteSteps). */
+    public int skippedSteps() {
+        return skippedSteps;
     }
 
     /** What one epoch did. */
@@ -120,15 +144,31 @@ public final class Trainer {
                 Dropout dropout = new Dropout(o.seed() * 0x9E3779B97F4A7C15L + done, cfg.hiddenDropout(), cfg.attentionDropout(),
                         batch.instanceKeys(), new int[positions.length]);
                 float[] logits = model.trainingLogits(batch, dropout);
-                Objective.Step ce = objective.loss(positions, batch, logits, model::lastHidden);
-                if (!Double.isFinite(ce.loss())) throw new ArithmeticException("loss is " + ce.loss() + " at step " + (done + 1));
-                model.zeroGradients();
-                model.backward(ce.dLogits(), ce.dHidden());
+                String fault = firstNonFinite("logits", logits, model.config().numLabels());
+                Objective.Step ce = null;
+                if (fault == null) {
+                    ce = objective.loss(positions, batch, logits, model::lastHidden);
+                    if (!Double.isFinite(ce.loss())) fault = "the loss is " + ce.loss();
+                }
+                if (fault == null) {
+                    fault = firstNonFinite("dLoss/dLogits", ce.dLogits(), model.config().numLabels());
+                }
                 float lr = (float) (o.lr() * schedule(done, total, warmup));
-                try {
-                    optimizer.step(lr);
-                } catch (ArithmeticException e) {
-                    throw new ArithmeticException(e.getMessage() + " at step " + (done + 1));
+                if (fault == null) {
+                    model.zeroGradients();
+                    model.backward(ce.dLogits(), ce.dHidden());
+                    if (!Double.isFinite(optimizer.step(lr))) fault = optimizer.nonFiniteGradient();
+                }
+                if (fault != null) {
+                    String where = "step " + (done + 1) + " (epoch " + (epoch + 1) + ", batch " + (i + 1) + "): " + fault;
+                    if (!o.skipNonFiniteSteps()) {
+                        throw new NumericalFault(where + "; lower --lr or --clip, or pass --skip-nonfinite-steps to skip such steps");
+                    }
+                    System.err.println("\nmuki: warning: skipped " + where);
+                    skippedSteps++;
+                    done++;
+                    if (o.saveEvery() > 0 && done % o.saveEvery() == 0 && done % perEpoch != 0) save(done, epochs);
+                    continue;
                 }
                 objective.update(lr, done + 1);
                 done++;

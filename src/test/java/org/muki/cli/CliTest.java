@@ -141,6 +141,83 @@ class CliTest {
     }
 
     @Test
+    void aKilledScoreRunResumesToTheSameScoresAndNeverLeavesAHalfFile() throws Exception {
+        Path teacher = TestSupport.fixture("odd-f32");
+        String[] words = {"the", "cat", "sat", "on", "mat", "dog", "a", "running"};
+        StringBuilder tsv = new StringBuilder("id\ttext\n");
+        java.util.SplittableRandom r = new java.util.SplittableRandom(3);
+        for (int i = 0; i < 37; i++) {
+            List<String> t = new ArrayList<>();
+            for (int w = 0; w < 1 + r.nextInt(12); w++) t.add(words[r.nextInt(words.length)]);
+            tsv.append("s").append(i).append('\t').append(String.join(" ", t)).append('\n');
+        }
+        Path data = tmp.resolve("data.tsv");
+        Files.writeString(data, tsv.toString());
+        String[] common = {"score", "--teachers", teacher + "," + teacher, "--data", data.toString(), "--mc-samples", "4",
+                "--batch-size", "4", "--seed", "9"};
+        Path whole = tmp.resolve("whole.jsonl"), resumed = tmp.resolve("resumed.jsonl");
+        Result ok = muki(concat(common, "--out", whole.toString()));
+        assertEquals(0, ok.code, String.join("\n", ok.errLines));
+
+        // Killed after 3 of 10 batches: no output file, a partial file with the header and 12 lines.
+        Result killed = muki(java.util.Map.of("MUKI_TEST_HALT_AFTER_BATCH", "3"), concat(common, "--out", resumed.toString()));
+        assertEquals(137, killed.code);
+        assertTrue(!Files.exists(resumed), "a killed run left " + resumed);
+        Path partial = tmp.resolve(".resumed.jsonl.partial");
+        assertEquals(1 + 12, Files.readAllLines(partial).size());
+        // A torn last line (a kill in the middle of a write) is cut off on resume.
+        Files.writeString(partial, "{\"id\": \"s", java.nio.file.StandardOpenOption.APPEND);
+
+        Result again = muki(concat(common, "--out", resumed.toString()));
+        assertEquals(0, again.code, String.join("\n", again.errLines));
+        assertTrue(String.join("\n", again.errLines).contains("12 of 37 instances already scored"), String.join("\n", again.errLines));
+        assertTrue(!Files.exists(partial));
+        assertEquals(linesById(whole), linesById(resumed));
+
+        // A partial file from other options is discarded, not mixed in.
+        Result killed2 = muki(java.util.Map.of("MUKI_TEST_HALT_AFTER_BATCH", "2"), concat(common, "--out", tmp.resolve("other.jsonl").toString()));
+        assertEquals(137, killed2.code);
+        String[] otherSeed = concat(common, "--out", tmp.resolve("other.jsonl").toString());
+        otherSeed[java.util.Arrays.asList(otherSeed).indexOf("--seed") + 1] = "10";
+        Result restarted = muki(otherSeed);
+        assertEquals(0, restarted.code, String.join("\n", restarted.errLines));
+        assertTrue(String.join("\n", restarted.errLines).contains("is from another run"), String.join("\n", restarted.errLines));
+        assertEquals(38, Files.readAllLines(tmp.resolve("other.jsonl")).size());
+    }
+
+    @Test
+    void rowsWithLabelsOutsideEveryBlockAreCountedAndLeftOut() throws Exception {
+        Path model = TestSupport.fixture("odd-f32");
+        Path test = tmp.resolve("test.tsv");
+        Files.writeString(test, "id\ttext\tlabel\n1\tthe cat sat\tpos\n2\ta dog\tneg\n3\tthe mat\tsurprise\n");
+        Result r = muki("evaluate", "--model", model.toString(), "--data", test.toString(), "--out", tmp.resolve("report").toString());
+        assertEquals(0, r.code, String.join("\n", r.errLines));
+        assertTrue(String.join("\n", r.errLines).contains("1 test rows have labels outside [neg, neu, pos] and are not used"),
+                String.join("\n", r.errLines));
+
+        Path none = tmp.resolve("none.tsv");
+        Files.writeString(none, "id\ttext\tlabel\n1\tthe cat sat\tjoy\n");
+        Result refused = muki("evaluate", "--model", model.toString(), "--data", none.toString());
+        assertEquals(2, refused.code);
+        assertEquals("muki: " + none + ": no test rows with a label in [neg, neu, pos]", refused.errLines.get(0));
+    }
+
+    static String[] concat(String[] a, String... b) {
+        String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
+
+    /** Header line plus instance lines keyed by id (line order is free in a score file). */
+    static java.util.Map<String, String> linesById(Path file) throws IOException {
+        java.util.Map<String, String> out = new java.util.TreeMap<>();
+        List<String> lines = Files.readAllLines(file);
+        out.put("", lines.get(0));
+        for (String l : lines.subList(1, lines.size())) out.put(Json.parse(l, "line").get("id").asText(), l);
+        return out;
+    }
+
+    @Test
     void textInputGivesTheSameResultAsItsTokenIds() throws Exception {
         Path fx = TestSupport.fixture("odd-f32");
         Path in = tmp.resolve("in.jsonl");

@@ -14,7 +14,7 @@ import org.muki.io.SafeTensors;
  * {@link MukiException}; any other exception, a hang or running out of memory is a finding.
  */
 class SafeTensorsFuzzTest {
-    @FuzzTest(maxDuration = "20s")
+    @FuzzTest(maxDuration = "30s")
     void readerRefusesOrReads(byte[] bytes) throws IOException {
         Path file = Files.createTempFile("fuzz", ".safetensors");
         try {
