@@ -58,26 +58,45 @@ public record Dropout(long seed, float hiddenP, float attentionP, int[] instance
 
     /**
      * Writes the mask multipliers (0 or 1/(1-p)) of elements [start, start + count) of batch row
-     * {@code row} at {@code siteCode} into out[outOff ...].
+     * {@code row} at {@code siteCode} into out[outOff ...]. Whole runs of VectorPhilox.LANES
+     * blocks are generated on the Vector API, the ends one block at a time; both give the same words.
      */
     public void fill(int row, int siteCode, float p, long start, int count, float[] out, int outOff) {
         long thr = threshold(p);
         float scale = 1f / (1f - p);
-        int k0 = (int) seed;
-        int k1 = (int) (seed >>> 32);
-        int s = sample[row];
-        int inst = instanceKey[row];
+        int k0 = (int) seed, k1 = (int) (seed >>> 32), s = sample[row], inst = instanceKey[row];
+        int lanes = VectorPhilox.LANES, span = 4 * lanes;
+        long[] words = new long[span];
+        int[] block = new int[4];
+        long end = start + count;
+        long e = start;
+        while (e < end) {
+            long group = e >>> 2;
+            if ((e & 3) == 0 && end - e >= span) {
+                VectorPhilox.blocks(group, siteCode, s, inst, k0, k1, words);
+                for (int j = 0; j < lanes; j++) {
+                    for (int w = 0; w < 4; w++) out[outOff + (int) (e - start) + 4 * j + w] = words[w * lanes + j] >= thr ? scale : 0f;
+                }
+                e += span;
+            } else {
+                Philox.block((int) group, siteCode, s, inst, k0, k1, block);
+                for (long g = e; g < Math.min(end, (group + 1) << 2); g++) {
+                    out[outOff + (int) (g - start)] = (block[(int) (g & 3)] & 0xFFFFFFFFL) >= thr ? scale : 0f;
+                }
+                e = Math.min(end, (group + 1) << 2);
+            }
+        }
+    }
+
+    /** The same multipliers one Philox block at a time: the reference {@link #fill} is tested against. */
+    void fillScalar(int row, int siteCode, float p, long start, int count, float[] out, int outOff) {
+        long thr = threshold(p);
+        float scale = 1f / (1f - p);
         int[] words = new int[4];
-        long cached = -1;
         for (int i = 0; i < count; i++) {
             long e = start + i;
-            long group = e >>> 2;
-            if (group != cached) {
-                Philox.block((int) group, siteCode, s, inst, k0, k1, words);
-                cached = group;
-            }
-            long word = words[(int) (e & 3)] & 0xFFFFFFFFL;
-            out[outOff + i] = word >= thr ? scale : 0f;
+            if (i == 0 || (e & 3) == 0) Philox.block((int) (e >>> 2), siteCode, sample[row], instanceKey[row], (int) seed, (int) (seed >>> 32), words);
+            out[outOff + i] = (words[(int) (e & 3)] & 0xFFFFFFFFL) >= thr ? scale : 0f;
         }
     }
 }

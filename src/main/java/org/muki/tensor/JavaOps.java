@@ -340,10 +340,14 @@ public final class JavaOps implements Ops {
                         if (val > max) max = val;
                     }
                     float sum = 0f;
-                    for (int c = 0; c < t; c++) {
-                        float e = (float) Math.exp(probs.data[ro + c] - max);
-                        probs.data[ro + c] = e;
-                        sum += e;
+                    if (vector) {
+                        sum = VectorMath.expShifted(probs.data, ro, ro + t, max);
+                    } else {
+                        for (int c = 0; c < t; c++) {
+                            float e = (float) Math.exp(probs.data[ro + c] - max);
+                            probs.data[ro + c] = e;
+                            sum += e;
+                        }
                     }
                     float inv = 1f / sum;
                     for (int c = 0; c < t; c++) probs.data[ro + c] *= inv;

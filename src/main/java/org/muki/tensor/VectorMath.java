@@ -1,6 +1,7 @@
 package org.muki.tensor;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
@@ -11,30 +12,97 @@ final class VectorMath {
 
     private VectorMath() {}
 
+    // exp by range reduction, x = n ln 2 + r with |r| <= ln 2 / 2, and Cephes' degree-6 expf
+    // polynomial for e^r (about 1 ulp): lanewise(EXP) is not intrinsified on JDK 17 and runs a
+    // Java loop of Math.exp calls per lane.
+    private static final FloatVector LOG2E = FloatVector.broadcast(S, 1.44269504088896341f);
+    private static final FloatVector LN2_HI = FloatVector.broadcast(S, 0.693359375f);
+    private static final FloatVector LN2_LO = FloatVector.broadcast(S, -2.12194440e-4f);
+    private static final FloatVector EXP_MIN = FloatVector.broadcast(S, -87.33654f);
+    private static final FloatVector EXP_MAX = FloatVector.broadcast(S, 88.37626f);
+    // Adding 1.5 * 2^23 rounds to the nearest integer and leaves it in the low mantissa bits.
+    private static final FloatVector ROUNDER = FloatVector.broadcast(S, 12582912f);
+    private static final IntVector ROUNDER_BITS = IntVector.broadcast(S.withLanes(int.class),
+            Float.floatToRawIntBits(12582912f) - 127);
+    private static final FloatVector EXP_P0 = FloatVector.broadcast(S, 1.9875691500e-4f);
+    private static final FloatVector EXP_P1 = FloatVector.broadcast(S, 1.3981999507e-3f);
+    private static final FloatVector EXP_P2 = FloatVector.broadcast(S, 8.3334519073e-3f);
+    private static final FloatVector EXP_P3 = FloatVector.broadcast(S, 4.1665795894e-2f);
+    private static final FloatVector EXP_P4 = FloatVector.broadcast(S, 1.6666665459e-1f);
+    private static final FloatVector EXP_P5 = FloatVector.broadcast(S, 5.0000001201e-1f);
+    private static final FloatVector ONE = FloatVector.broadcast(S, 1f), ZERO = FloatVector.zero(S);
+    private static final FloatVector HALF = FloatVector.broadcast(S, 0.5f), INV_SQRT2 = FloatVector.broadcast(S, 0.70710678f);
+    // Numerical Recipes' erfc fit (as in Erf), highest power first.
+    private static final FloatVector ERF0 = FloatVector.broadcast(S, 0.17087277f), ERF1 = FloatVector.broadcast(S, -0.82215223f),
+            ERF2 = FloatVector.broadcast(S, 1.48851587f), ERF3 = FloatVector.broadcast(S, -1.13520398f),
+            ERF4 = FloatVector.broadcast(S, 0.27886807f), ERF5 = FloatVector.broadcast(S, -0.18628806f),
+            ERF6 = FloatVector.broadcast(S, 0.09678418f), ERF7 = FloatVector.broadcast(S, 0.37409196f),
+            ERF8 = FloatVector.broadcast(S, 1.00002368f), ERF9 = FloatVector.broadcast(S, -1.26551223f);
+
+    /**
+     * a[i] = e^a[i] on [from, to) for a[i] <= 88.37 (larger values give e^88.37); 0 below float's
+     * smallest normal result, as a masked softmax
+     * needs. The math sits in this one loop on purpose: as a helper taking a FloatVector it was
+     * not inlined into its callers, which then boxed every vector.
+     */
+    static void exp(float[] a, int from, int to) {
+        int i = from;
+        for (; i <= to - S.length(); i += S.length()) {
+            FloatVector x = FloatVector.fromArray(S, a, i);
+            VectorMask<Float> underflow = x.compare(VectorOperators.LT, EXP_MIN);
+            x = x.max(EXP_MIN).min(EXP_MAX);
+            FloatVector shifted = x.mul(LOG2E).add(ROUNDER);
+            FloatVector n = shifted.sub(ROUNDER);
+            // 2^n as float bits: (n + 127) << 23, with n read back from the rounded value's mantissa.
+            FloatVector scale = ((IntVector) shifted.reinterpretAsInts()).sub(ROUNDER_BITS)
+                    .lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+            FloatVector r = x.sub(n.mul(LN2_HI)).sub(n.mul(LN2_LO));
+            FloatVector p = r.mul(EXP_P0).add(EXP_P1).mul(r).add(EXP_P2).mul(r).add(EXP_P3).mul(r).add(EXP_P4).mul(r).add(EXP_P5);
+            p.mul(r.mul(r)).add(r).add(ONE).mul(scale).blend(ZERO, underflow).intoArray(a, i);
+        }
+        for (; i < to; i++) a[i] = (float) Math.exp(a[i]);
+    }
+
+    /** x[i] = e^(x[i] - shift) on [from, to), returning their sum (a softmax's numerators). */
+    static float expShifted(float[] x, int from, int to, float shift) {
+        for (int i = from; i < to; i++) x[i] -= shift;
+        exp(x, from, to);
+        float total = 0f;
+        for (int i = from; i < to; i++) total += x[i];
+        return total;
+    }
+
     /**
      * x = x * Phi(x) on [from, to), with erf from the same Numerical Recipes erfc fit as
      * {@link Erf}, evaluated in float lanes (agrees with the scalar form to about 1e-6).
      */
     static void gelu(float[] x, int from, int to) {
+        // Vector operands throughout (static constants, no arrays of vectors): scalar operands and
+        // vectors loaded from an array made C2 fall back to the Java lane loop here.
+        FloatVector one = ONE, half = HALF, zero = ZERO;
+        // In chunks that stay in L1: t and the exponent of erfc first, then one exp pass, then Phi.
+        int chunk = 64 * S.length();
+        float[] tBuf = new float[chunk], eBuf = new float[chunk];
         int i = from;
-        // Vector operands throughout: scalar operands made C2 fall back to the Java lane loop here.
-        FloatVector one = FloatVector.broadcast(S, 1f), half = FloatVector.broadcast(S, 0.5f);
-        FloatVector invSqrt2 = FloatVector.broadcast(S, 0.70710678f), zero = FloatVector.zero(S);
-        FloatVector[] c = new FloatVector[10];
-        float[] coefficients = {0.17087277f, -0.82215223f, 1.48851587f, -1.13520398f, 0.27886807f, -0.18628806f,
-                0.09678418f, 0.37409196f, 1.00002368f, -1.26551223f};
-        for (int k = 0; k < c.length; k++) c[k] = FloatVector.broadcast(S, coefficients[k]);
-        for (; i <= to - S.length(); i += S.length()) {
-            FloatVector v = FloatVector.fromArray(S, x, i);
-            FloatVector z = v.mul(invSqrt2).abs();
-            FloatVector t = one.div(z.mul(half).add(one));
-            FloatVector p = t.mul(c[0]).add(c[1]);
-            for (int k = 2; k < c.length; k++) p = p.mul(t).add(c[k]);
-            FloatVector erfc = t.mul(p.sub(z.mul(z)).lanewise(VectorOperators.EXP));
-            FloatVector erfAbs = one.sub(erfc);
-            VectorMask<Float> negative = v.compare(VectorOperators.LT, zero);
-            FloatVector erf = erfAbs.blend(erfAbs.neg(), negative);
-            v.mul(half).mul(erf.add(one)).intoArray(x, i);
+        for (; i <= to - S.length(); ) {
+            int n = Math.min(chunk, (to - i) / S.length() * S.length());
+            for (int j = 0; j < n; j += S.length()) {
+                FloatVector z = FloatVector.fromArray(S, x, i + j).mul(INV_SQRT2).abs();
+                FloatVector t = one.div(z.mul(half).add(one));
+                FloatVector p = t.mul(ERF0).add(ERF1).mul(t).add(ERF2).mul(t).add(ERF3).mul(t).add(ERF4).mul(t).add(ERF5)
+                        .mul(t).add(ERF6).mul(t).add(ERF7).mul(t).add(ERF8).mul(t).add(ERF9);
+                t.intoArray(tBuf, j);
+                p.sub(z.mul(z)).intoArray(eBuf, j);
+            }
+            exp(eBuf, 0, n);
+            for (int j = 0; j < n; j += S.length()) {
+                FloatVector v = FloatVector.fromArray(S, x, i + j);
+                FloatVector erfAbs = one.sub(FloatVector.fromArray(S, tBuf, j).mul(FloatVector.fromArray(S, eBuf, j)));
+                VectorMask<Float> negative = v.compare(VectorOperators.LT, zero);
+                FloatVector erf = erfAbs.blend(erfAbs.neg(), negative);
+                v.mul(half).mul(erf.add(one)).intoArray(x, i + j);
+            }
+            i += n;
         }
         for (; i < to; i++) x[i] = Erf.gelu(x[i]);
     }

@@ -53,4 +53,20 @@ class PhiloxTest {
         d.fill(0, 3, 0f, 0, 100, m, 0);
         for (int i = 0; i < 100; i++) assertEquals(1f, m[i], 0f, "p = 0 keeps everything unscaled");
     }
+
+    @Test
+    void vectorFillEqualsOneBlockAtATime() {
+        java.util.SplittableRandom r = new java.util.SplittableRandom(4);
+        for (int trial = 0; trial < 300; trial++) {
+            Dropout d = new Dropout(r.nextLong(), 0.3f, 0.1f, new int[] {r.nextInt()}, new int[] {r.nextInt(64)});
+            long start = trial < 5 ? (0xFFFF_FFF8L << 2) + trial : r.nextInt(5000); // also across the 32-bit group counter's wrap
+            int count = r.nextInt(300);
+            float p = r.nextInt(4) * 0.25f;
+            float[] fast = new float[count + 3], slow = new float[count + 3];
+            int site = r.nextInt(100);
+            d.fill(0, site, p, start, count, fast, 3);
+            d.fillScalar(0, site, p, start, count, slow, 3);
+            org.junit.jupiter.api.Assertions.assertArrayEquals(slow, fast, "trial " + trial);
+        }
+    }
 }

@@ -45,7 +45,7 @@ public class MukiBenchmarks {
     @Param({"tiny", "mini", "small", "base"})
     public String shape;
 
-    @Param({"java", "nd4j"})
+    @Param({"java", "nd4j", "opencl"})
     public String backend;
 
     @Param({"32"})
