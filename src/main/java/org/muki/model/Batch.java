@@ -39,4 +39,12 @@ public record Batch(int size, int seqLen, int[] inputIds, int[] typeIds, int[] a
         for (int b = 0; b < size; b++) keys[b] = b;
         return new Batch(size, seqLen, ids, types, mask, keys);
     }
+
+    /** Instances [from, to) of this batch, padded to the same length. */
+    public Batch slice(int from, int to) {
+        int t = seqLen;
+        return new Batch(to - from, t, java.util.Arrays.copyOfRange(inputIds, from * t, to * t),
+                java.util.Arrays.copyOfRange(typeIds, from * t, to * t), java.util.Arrays.copyOfRange(attentionMask, from * t, to * t),
+                java.util.Arrays.copyOfRange(instanceKeys, from, to));
+    }
 }

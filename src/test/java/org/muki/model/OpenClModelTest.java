@@ -94,4 +94,26 @@ class OpenClModelTest {
         }
         assertTrue(maxShift > 1e-3, name + ": MC sample 0 equals the eval pass");
     }
+
+    @org.junit.jupiter.api.Test
+    void monteCarloLogitsDoNotDependOnHowInstancesAreGrouped() {
+        // 10 instances x K 8 x length 127 exceed BertModel.MC_TOKEN_ROWS: mcLogits runs them in groups.
+        BertConfig c = new BertConfig(53, 36, 2, 3, 50, 128, 2, 1e-12f, 0.1f, 0.1f, 0.1f, List.of("a", "b", "c"));
+        int[] lengths = new int[10];
+        java.util.Arrays.fill(lengths, 127);
+        lengths[3] = 40;
+        Batch batch = batch(lengths, c.vocabSize(), 5);
+        int samples = 8, labels = c.numLabels();
+        assertTrue(batch.size() * samples * batch.seqLen() > BertModel.MC_TOKEN_ROWS);
+        for (String backend : new String[] {"java", "opencl"}) {
+            try (Ops ops = Backends.create(backend, 2); BertModel model = new BertModel(c, spread(c, 3), ops)) {
+                float[] grouped = model.mcLogits(batch, samples, 77, 0.1f, 0.1f);
+                for (int b = 0; b < batch.size(); b++) {
+                    float[] alone = model.mcLogits(batch.slice(b, b + 1), samples, 77, 0.1f, 0.1f);
+                    float[] part = java.util.Arrays.copyOfRange(grouped, b * samples * labels, (b + 1) * samples * labels);
+                    assertClose(alone, part, 1e-5, backend + " instance " + b);
+                }
+            }
+        }
+    }
 }
