@@ -238,11 +238,12 @@ public final class BertModel implements AutoCloseable {
      * numLabels] row-major with sample k of instance b in row b * K + k.
      */
     public float[] mcLogits(Batch batch, int samples, long seed, float hiddenP, float attentionP) {
-        // Folding K into the batch multiplies every activation by K; past a few thousand token
-        // rows they no longer stay in cache and the pass turns memory-bound (tiny: 2x slower).
-        // Groups of instances keep the folded batch near MC_TOKEN_ROWS; rows are independent and
-        // masks keyed by (instance, sample), so the logits do not depend on the grouping.
-        int group = Math.max(1, MC_TOKEN_ROWS / Math.max(1, samples * batch.seqLen()));
+        // Folding K into the batch multiplies every activation by K; on the Java backend, past a
+        // few thousand token rows they no longer stay in cache and the pass turns memory-bound
+        // (tiny: 1.6x slower). Groups of instances keep the folded batch near the backend's
+        // mcTokenRows; rows are independent and masks keyed by (instance, sample), so the logits
+        // do not depend on the grouping.
+        int group = Math.max(1, ops.mcTokenRows() / Math.max(1, samples * batch.seqLen()));
         if (batch.size() <= group) return mcLogitsFolded(batch, samples, seed, hiddenP, attentionP);
         int labels = Math.max(1, config.numLabels());
         float[] out = new float[batch.size() * samples * labels];
@@ -253,9 +254,6 @@ public final class BertModel implements AutoCloseable {
         }
         return out;
     }
-
-    /** Token rows (instances x samples x length) one folded Monte-Carlo pass aims at. */
-    static final int MC_TOKEN_ROWS = 4096;
 
     private float[] mcLogitsFolded(Batch batch, int samples, long seed, float hiddenP, float attentionP) {
         int rows = batch.size() * samples;

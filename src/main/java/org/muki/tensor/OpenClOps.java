@@ -128,6 +128,12 @@ public final class OpenClOps implements Ops {
         return new String(log, StandardCharsets.UTF_8).trim();
     }
 
+    /** A GPU takes the whole folded batch (launch overhead); a CPU device wants cache-sized passes. */
+    @Override
+    public int mcTokenRows() {
+        return device.type().equals("GPU") ? Integer.MAX_VALUE : 4096;
+    }
+
     @Override
     public String name() {
         return "opencl";

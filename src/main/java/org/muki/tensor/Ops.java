@@ -16,6 +16,14 @@ public interface Ops extends AutoCloseable {
     /** A tensor holding a copy of host (row-major, rows * cols values). */
     Tensor upload(float[] host, int rows, int cols);
 
+    /**
+     * How many token rows (instances x MC samples x length) one folded Monte-Carlo pass should
+     * hold: CPU backends stay cache-sized, backends with high per-op overhead want it all at once.
+     */
+    default int mcTokenRows() {
+        return 4096;
+    }
+
     /** Frees t's storage now (device memory is not the garbage collector's); t is unusable after; idempotent. */
     default void release(Tensor t) {}
 
