@@ -52,7 +52,7 @@ __kernel void attention_softmax(__global float* probs, __global float* weights, 
     }
 }
 
-// context[n, q, head] = sum over keys of weights[nh, q, k] v[n, k, head]
+// context[n, q, head] = sum over keys of weights[nh, q, k] v[n, k, head]; also dQ = dS k
 __kernel void attention_context(__global const float* weights, __global const float* v, __global float* context,
                                 const int batch, const int seqLen, const int heads, const int headDim) {
     int d = get_global_id(0), query = get_global_id(1), nh = get_global_id(2);
@@ -74,20 +74,21 @@ __kernel void attention_mask(__global float* mask, const int batch, const int se
                                                        instanceKey, sample, site, k0, k1, threshold, keepScale);
 }
 
-// dV[n, k, head] = sum over queries of weights[nh, q, k] dC[n, q, head], weights = probs (* mask)
-__kernel void attention_dv(__global const float* probs, __global const float* mask, const int drop,
-                           __global const float* dC, __global float* dV,
-                           const int batch, const int seqLen, const int heads, const int headDim) {
+// out[n, k, head] = sum over queries of W[nh, q, k] x[n, q, head], W = w (* mask when drop):
+// dV from the attention weights and dC, and dK from dS and q.
+__kernel void attention_weighted_keys(__global const float* w, __global const float* mask, const int drop,
+                                      __global const float* x, __global float* out,
+                                      const int batch, const int seqLen, const int heads, const int headDim) {
     int d = get_global_id(0), key = get_global_id(1), nh = get_global_id(2);
     if (d >= headDim || key >= seqLen || nh >= batch * heads) return;
     int n = nh / heads, head = nh % heads;
     float s = 0.0f;
     for (int query = 0; query < seqLen; query++) {
         size_t pi = PROB(nh, query) + key;
-        float w = drop ? probs[pi] * mask[pi] : probs[pi];
-        s = fma(w, dC[QKV(n, query, head) + d], s);
+        float weight = drop ? w[pi] * mask[pi] : w[pi];
+        s = fma(weight, x[QKV(n, query, head) + d], s);
     }
-    dV[QKV(n, key, head) + d] = s;
+    out[QKV(n, key, head) + d] = s;
 }
 
 // dP[nh, q, k] = (dC[n, q, head] . v[n, k, head]) (* mask)
@@ -115,27 +116,4 @@ __kernel void attention_softmax_backward(__global const float* probs, __global f
     float dot = 0.0f;
     for (int c = 0; c < seqLen; c++) dot = fma(g[c], p[c], dot);
     for (int c = 0; c < seqLen; c++) g[c] = p[c] * (g[c] - dot) * scale;
-}
-
-// dQ[n, q, head] = sum over keys of dS[nh, q, k] k[n, k, head]
-__kernel void attention_dq(__global const float* dS, __global const float* k, __global float* dQ,
-                           const int batch, const int seqLen, const int heads, const int headDim) {
-    int d = get_global_id(0), query = get_global_id(1), nh = get_global_id(2);
-    if (d >= headDim || query >= seqLen || nh >= batch * heads) return;
-    int n = nh / heads, head = nh % heads;
-    __global const float* ds = dS + PROB(nh, query);
-    float s = 0.0f;
-    for (int key = 0; key < seqLen; key++) s = fma(ds[key], k[QKV(n, key, head) + d], s);
-    dQ[QKV(n, query, head) + d] = s;
-}
-
-// dK[n, k, head] = sum over queries of dS[nh, q, k] q[n, q, head]
-__kernel void attention_dk(__global const float* dS, __global const float* q, __global float* dK,
-                           const int batch, const int seqLen, const int heads, const int headDim) {
-    int d = get_global_id(0), key = get_global_id(1), nh = get_global_id(2);
-    if (d >= headDim || key >= seqLen || nh >= batch * heads) return;
-    int n = nh / heads, head = nh % heads;
-    float s = 0.0f;
-    for (int query = 0; query < seqLen; query++) s = fma(dS[PROB(nh, query) + key], q[QKV(n, query, head) + d], s);
-    dK[QKV(n, key, head) + d] = s;
 }

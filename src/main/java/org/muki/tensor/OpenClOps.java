@@ -234,22 +234,15 @@ public final class OpenClOps implements Ops {
         return scratch.get(role);
     }
 
-    private cl_mem ints(String role, int[] values) {
-        cl_mem m = scratch(role, (long) values.length * Sizeof.cl_int);
-        if (values.length > 0) {
-            CL.clEnqueueWriteBuffer(queue, m, CL.CL_TRUE, 0, (long) values.length * Sizeof.cl_int, Pointer.to(values),
-                    0, null, null);
-        }
+    /** The scratch buffer of a role holding a copy of bytes of host memory (written blocking). */
+    private cl_mem hostCopy(String role, Pointer host, long bytes) {
+        cl_mem m = scratch(role, bytes);
+        if (bytes > 0) CL.clEnqueueWriteBuffer(queue, m, CL.CL_TRUE, 0, bytes, host, 0, null, null);
         return m;
     }
 
-    private cl_mem floats(String role, float[] values) {
-        cl_mem m = scratch(role, (long) values.length * Sizeof.cl_float);
-        if (values.length > 0) {
-            CL.clEnqueueWriteBuffer(queue, m, CL.CL_TRUE, 0, (long) values.length * Sizeof.cl_float, Pointer.to(values),
-                    0, null, null);
-        }
-        return m;
+    private cl_mem ints(String role, int[] values) {
+        return hostCopy(role, Pointer.to(values), (long) values.length * Sizeof.cl_int);
     }
 
     // ---- launches
@@ -418,7 +411,7 @@ public final class OpenClOps implements Ops {
 
     private cl_mem maskAdd(float[] maskAdd) {
         if (!Arrays.equals(maskAdd, heldMaskAdd)) {
-            floats("maskAdd", maskAdd);
+            hostCopy("maskAdd", Pointer.to(maskAdd), (long) maskAdd.length * Sizeof.cl_float);
             heldMaskAdd = maskAdd.clone();
         }
         return scratch.get("maskAdd");
@@ -468,11 +461,13 @@ public final class OpenClOps implements Ops {
             launch("attention_mask", range(t, t, bh), withDropout(new Object[] {mask, s.batch(), t, s.heads(),
                     s.maxPositions()}, dropout, siteCode, true));
         }
-        launch("attention_dv", range(dh, t, bh), probs, mask, drop, dContext, dV, s.batch(), t, s.heads(), dh);
+        // context = W v  =>  dV = W^T dC (W = probs * mask), dW = dC v^T (* mask)
+        launch("attention_weighted_keys", range(dh, t, bh), probs, mask, drop, dContext, dV, s.batch(), t, s.heads(), dh);
         launch("attention_dp", range(t, t, bh), dContext, v, mask, drop, dP, s.batch(), t, s.heads(), dh);
         launch("attention_softmax_backward", range(t, bh), probs, dP, s.batch(), t, s.heads(), (float) (1.0 / Math.sqrt(dh)));
-        launch("attention_dq", range(dh, t, bh), dP, k, dQ, s.batch(), t, s.heads(), dh);
-        launch("attention_dk", range(dh, t, bh), dP, q, dK, s.batch(), t, s.heads(), dh);
+        // scores = q k^T  =>  dQ = dS k (the context product), dK = dS^T q (the dV product, no mask)
+        launch("attention_context", range(dh, t, bh), dP, k, dQ, s.batch(), t, s.heads(), dh);
+        launch("attention_weighted_keys", range(dh, t, bh), dP, mask, false, q, dK, s.batch(), t, s.heads(), dh);
     }
 
     // ---- reductions and the optimizer
