@@ -96,7 +96,7 @@ public record HfCheckpoint(BertConfig config, BertWeights weights, ObjectNode co
                     : List.of();
             BertConfig config = parseConfig(configFile, json, labels);
             // Checked before listing the expected tensors: a huge layer count must not exhaust memory.
-            long layerTensors = 16L * config.numLayers();
+            long layerTensors = (long) BertWeights.TENSORS_PER_LAYER * config.numLayers();
             if (layerTensors > canonical.size()) {
                 throw new MukiException(configFile + ": num_hidden_layers " + config.numLayers() + " needs " + layerTensors
                         + " layer tensors but " + weightsFile.getFileName() + " holds " + canonical.size() + " tensors in all");

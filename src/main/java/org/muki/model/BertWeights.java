@@ -31,6 +31,9 @@ public record BertWeights(Map<String, HostTensor> tensors) {
         return PREFIX + "encoder.layer." + i + "." + rest;
     }
 
+    /** Parameters of one encoder layer in {@link #expectedShapes}. */
+    public static final int TENSORS_PER_LAYER = 16;
+
     /** Every parameter the config calls for, in Hugging Face's order, with its shape. */
     public static Map<String, int[]> expectedShapes(BertConfig c, boolean withHead) {
         int h = c.hiddenSize();

@@ -202,4 +202,11 @@ class CheckpointTest {
         String msg = refused(dir);
         assertTrue(msg.contains("missing tensor 'bert.encoder.layer.1.output.dense.bias'"), msg);
     }
+
+    @Test
+    void tensorsPerLayerMatchesTheExpectedShapes() {
+        BertConfig c = BertConfig.shape("tiny", 30, List.of("a", "b"));
+        // 5 embedding tensors, the layers, pooler weight and bias, classifier weight and bias
+        assertEquals(5 + BertWeights.TENSORS_PER_LAYER * c.numLayers() + 4, BertWeights.expectedShapes(c, true).size());
+    }
 }
