@@ -170,6 +170,7 @@ checkpoint("config-vocab-size-differs", "config.json implies [45, 8]", with_conf
 checkpoint("config-id2label-differs", "classifier", with_config(id2label={"0": "neg", "1": "neu", "2": "pos"},
                                                                 label2id={"neg": 0, "neu": 1, "pos": 2}))
 checkpoint("config-id2label-gap", "id2label", with_config(id2label={"0": "neg", "2": "pos"}, label2id={"neg": 0, "pos": 2}))
+checkpoint("config-id2label-id-twice", "id2label gives id 1 twice", with_config(id2label={"01": "neg", "1": "pos"}))
 checkpoint("config-huge-layer-count", "num_hidden_layers 569284 needs", with_config(num_hidden_layers=569284))
 checkpoint("config-dropout-above-one", "hidden_dropout_prob", with_config(hidden_dropout_prob=1.5))
 checkpoint("weights-missing-tensor", "bert.pooler.dense.weight",

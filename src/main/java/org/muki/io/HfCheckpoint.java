@@ -163,6 +163,8 @@ public record HfCheckpoint(BertConfig config, BertWeights weights, ObjectNode co
                 throw new MukiException(configFile + ": id2label ids must be 0.." + (names.length - 1) + ", found " + id);
             }
             if (!e.getValue().isTextual()) throw new MukiException(configFile + ": id2label[" + id + "] is not a string");
+            // "1", "01" and "+1" all parse to 1: a second spelling of an id would leave another id unnamed
+            if (names[id] != null) throw new MukiException(configFile + ": id2label gives id " + id + " twice (key '" + e.getKey() + "')");
             names[id] = e.getValue().asText();
         }
         if (names.length != rows) {
