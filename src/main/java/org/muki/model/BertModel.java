@@ -320,8 +320,7 @@ public final class BertModel implements AutoCloseable {
             ops.layerNorm(la.attnSum, l.ln1g, l.ln1b, config.layerNormEps(), la.h1);
             record("layer." + i + ".attention", la.h1);
             // Feed-forward block: out = LayerNorm(h1 + dropout(dense(gelu(dense(h1))))).
-            ops.linear(la.h1, l.inter, l.interB, la.interPre);
-            ops.gelu(la.interPre, la.interAct);
+            ops.linearGelu(la.h1, l.inter, l.interB, la.interPre, la.interAct);
             ops.linear(la.interAct, l.out, l.outB, la.ffnSum);
             if (dropout != null) ops.dropout(la.ffnSum, dropout, Dropout.siteCode(i, Dropout.SITE_FFN_OUTPUT), t);
             ops.add(la.ffnSum, la.h1);

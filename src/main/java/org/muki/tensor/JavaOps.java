@@ -79,8 +79,7 @@ public final class JavaOps implements Ops {
                         + (transB ? "^T" : "") + " -> " + c.rows + "x" + c.cols);
         if (vector) {
             // Pack op(b) (and op(a) when transposed) once; threads share the packed panels.
-            float[] packed = packBuffer = grow(packBuffer, VectorGemm.packedSize(n, k));
-            VectorGemm.packB(n, k, b.data, 0, b.cols, transB, packed);
+            VectorGemm.Panels panels = panels(b, n, k, transB);
             float[] aRows = a.data;
             if (transA) {
                 aRows = transposeBuffer = grow(transposeBuffer, m * k);
@@ -88,12 +87,57 @@ public final class JavaOps implements Ops {
             }
             float[] ar = aRows;
             parallel.range(m, VectorGemm.MR, (from, to) ->
-                    VectorGemm.rows(from, to, n, k, ar, 0, k, packed, c.data, 0, n, 1f, beta));
+                    VectorGemm.rows(from, to, n, k, ar, 0, k, panels, c.data, 0, n, 1f, beta, null));
         } else {
             parallel.range(m, 1, (from, to) -> gemm.run(to - from, n, k,
                     a.data, transA ? from : from * a.cols, a.cols, transA,
                     b.data, 0, b.cols, transB, c.data, from * n, n, 1f, beta));
         }
+    }
+
+    // Rows of y finished at a time by the fused linear (the GEMM kernel adds the bias as it
+    // stores): the GELU pass then reads them from cache, not memory, and the chunk's rows of x
+    // stay in L1 across the weight's panels.
+    private static final int LINEAR_CHUNK_ROWS = 16;
+
+    @Override
+    public void linear(Tensor x, Tensor weight, Tensor bias, Tensor y) {
+        if (vector) linearFused(j(x), j(weight), j(bias), j(y), null);
+        else Ops.super.linear(x, weight, bias, y);
+    }
+
+    @Override
+    public void linearGelu(Tensor x, Tensor weight, Tensor bias, Tensor pre, Tensor act) {
+        if (vector) linearFused(j(x), j(weight), j(bias), j(pre), j(act));
+        else Ops.super.linearGelu(x, weight, bias, pre, act);
+    }
+
+    /** y = x weight^T + bias, then act = gelu(y) when act is given, chunk by chunk of rows. */
+    private void linearFused(JTensor x, JTensor weight, JTensor bias, JTensor y, JTensor act) {
+        int m = x.rows, k = x.cols, n = weight.rows;
+        require(weight.cols == k && y.rows == m && y.cols == n && bias.data.length == n
+                        && (act == null || act.data.length == y.data.length),
+                "linear: x " + m + "x" + k + ", weight " + weight.rows + "x" + weight.cols + ", bias " + bias.data.length
+                        + " -> " + y.rows + "x" + y.cols);
+        VectorGemm.Panels panels = panels(weight, n, k, true);
+        parallel.range(m, VectorGemm.MR, (from, to) -> {
+            for (int r0 = from; r0 < to; r0 += LINEAR_CHUNK_ROWS) {
+                int r1 = Math.min(to, r0 + LINEAR_CHUNK_ROWS);
+                VectorGemm.rows(r0, r1, n, k, x.data, 0, k, panels, y.data, 0, n, 1f, 0f, bias.data);
+                if (act != null) {
+                    System.arraycopy(y.data, r0 * n, act.data, r0 * n, (r1 - r0) * n);
+                    VectorMath.gelu(act.data, r0 * n, r1 * n);
+                }
+            }
+        });
+    }
+
+    /** op(b)'s panels for the vector kernel, packed into the reused buffer when needed. */
+    private VectorGemm.Panels panels(JTensor b, int n, int k, boolean transB) {
+        if (VectorGemm.readsInPlace(n, transB)) return VectorGemm.Panels.inPlace(b.data, 0, b.cols);
+        float[] packed = packBuffer = grow(packBuffer, VectorGemm.packedSize(n, k));
+        VectorGemm.packB(n, k, b.data, 0, b.cols, transB, packed);
+        return VectorGemm.Panels.packed(packed, k);
     }
 
     @Override
@@ -167,21 +211,26 @@ public final class JavaOps implements Ops {
         require(g.data.length == w && b.data.length == w && out.data.length == x.data.length, "layerNorm: shapes");
         parallel.range(x.rows, 1, (from, to) -> {
             for (int r = from; r < to; r++) {
-                int o = r * w;
-                double mean = 0;
-                for (int c = 0; c < w; c++) mean += x.data[o + c];
-                mean /= w;
-                double var = 0;
-                for (int c = 0; c < w; c++) {
-                    double d = x.data[o + c] - mean;
-                    var += d * d;
-                }
-                var /= w;
-                float inv = (float) (1.0 / Math.sqrt(var + eps));
-                float m = (float) mean;
-                for (int c = 0; c < w; c++) out.data[o + c] = (x.data[o + c] - m) * inv * g.data[c] + b.data[c];
+                if (vector) VectorMath.layerNorm(x.data, r * w, w, g.data, b.data, eps, out.data);
+                else layerNormRow(x.data, r * w, w, g.data, b.data, eps, out.data);
             }
         });
+    }
+
+    /** The reference row: mean and biased variance accumulated in double, one element at a time. */
+    private static void layerNormRow(float[] x, int o, int w, float[] g, float[] b, float eps, float[] out) {
+        double mean = 0;
+        for (int c = 0; c < w; c++) mean += x[o + c];
+        mean /= w;
+        double var = 0;
+        for (int c = 0; c < w; c++) {
+            double d = x[o + c] - mean;
+            var += d * d;
+        }
+        var /= w;
+        float inv = (float) (1.0 / Math.sqrt(var + eps));
+        float m = (float) mean;
+        for (int c = 0; c < w; c++) out[o + c] = (x[o + c] - m) * inv * g[c] + b[c];
     }
 
     @Override
@@ -333,16 +382,17 @@ public final class JavaOps implements Ops {
                 gemm.run(t, t, dh, q.data, io, h, false, k.data, io, h, true, probs.data, po, t, scale, 0f);
                 for (int row = 0; row < t; row++) {
                     int ro = po + row * t;
-                    float max = Float.NEGATIVE_INFINITY;
-                    for (int c = 0; c < t; c++) {
-                        float val = probs.data[ro + c] + maskAdd[n * t + c];
-                        probs.data[ro + c] = val;
-                        if (val > max) max = val;
-                    }
                     float sum = 0f;
                     if (vector) {
+                        float max = VectorMath.addMax(probs.data, ro, ro + t, maskAdd, n * t);
                         sum = VectorMath.expShifted(probs.data, ro, ro + t, max);
                     } else {
+                        float max = Float.NEGATIVE_INFINITY;
+                        for (int c = 0; c < t; c++) {
+                            float val = probs.data[ro + c] + maskAdd[n * t + c];
+                            probs.data[ro + c] = val;
+                            if (val > max) max = val;
+                        }
                         for (int c = 0; c < t; c++) {
                             float e = (float) Math.exp(probs.data[ro + c] - max);
                             probs.data[ro + c] = e;

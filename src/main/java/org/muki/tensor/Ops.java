@@ -45,6 +45,12 @@ public interface Ops extends AutoCloseable {
         addBias(y, bias);
     }
 
+    /** pre = x * weight^T + bias and act = gelu(pre): the feed-forward's first half (pre is kept for the backward). */
+    default void linearGelu(Tensor x, Tensor weight, Tensor bias, Tensor pre, Tensor act) {
+        linear(x, weight, bias, pre);
+        gelu(pre, act);
+    }
+
     /**
      * Backward of {@link #linear}: dX (= or +=, by accumulateDx; skipped when null) = dY weight,
      * dWeight += dY^T x, dBias += column sums of dY.

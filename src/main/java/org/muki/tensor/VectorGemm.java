@@ -5,7 +5,8 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * GEMM on the JDK Vector API. op(b) is packed into panels of NR = 4 vectors of columns
- * (packed[(panel * k + p) * NR + j]), zero-padded past n; a 4 x NR register block of c is
+ * (packed[(panel * k + p) * NR + j]), zero-padded past n, unless it is already row-major and
+ * whole panels wide (then read in place); a 4 x NR register block of c is
  * accumulated with FMAs over the whole k. The micro-kernel stays in one method on purpose: a
  * helper taking FloatVector arguments that is not inlined boxes its vectors and runs 10x slower.
  */
@@ -60,40 +61,69 @@ final class VectorGemm implements Gemm {
                     float[] a, int aOff, int lda, boolean transA,
                     float[] b, int bOff, int ldb, boolean transB,
                     float[] c, int cOff, int ldc, float alpha, float beta) {
-        float[] packed = scratch(0, packedSize(n, k));
-        packB(n, k, b, bOff, ldb, transB, packed);
+        Panels panels;
+        if (readsInPlace(n, transB)) {
+            panels = Panels.inPlace(b, bOff, ldb);
+        } else {
+            float[] packed = scratch(0, packedSize(n, k));
+            packB(n, k, b, bOff, ldb, transB, packed);
+            panels = Panels.packed(packed, k);
+        }
         if (transA) {
             float[] at = scratch(1, m * k);
             transposeInto(m, k, a, aOff, lda, at);
-            rows(0, m, n, k, at, 0, k, packed, c, cOff, ldc, alpha, beta);
+            rows(0, m, n, k, at, 0, k, panels, c, cOff, ldc, alpha, beta, null);
         } else {
-            rows(0, m, n, k, a, aOff, lda, packed, c, cOff, ldc, alpha, beta);
+            rows(0, m, n, k, a, aOff, lda, panels, c, cOff, ldc, alpha, beta, null);
         }
+    }
+
+    /**
+     * Where the kernel reads op(b)'s NR-column panels: panel q's row p starts at
+     * offset + q * panelStride + p * rowStride of data.
+     */
+    record Panels(float[] data, int offset, int panelStride, int rowStride) {
+        static Panels packed(float[] packed, int k) {
+            return new Panels(packed, 0, k * NR, NR);
+        }
+
+        static Panels inPlace(float[] b, int bOff, int ldb) {
+            return new Panels(b, bOff, NR, ldb);
+        }
+    }
+
+    /** A row-major, untransposed b whose width is whole panels is read where it lies (no packing). */
+    static boolean readsInPlace(int n, boolean transB) {
+        return !transB && n % NR == 0;
     }
 
     /** Rows [m0, m1) of c from row-major a (lda) and packed op(b). */
-    static void rows(int m0, int m1, int n, int k, float[] a, int aOff, int lda, float[] packed,
-                     float[] c, int cOff, int ldc, float alpha, float beta) {
+    static void rows(int m0, int m1, int n, int k, float[] a, int aOff, int lda, Panels b,
+                     float[] c, int cOff, int ldc, float alpha, float beta, float[] bias) {
         int panels = (n + NR - 1) / NR;
         for (int panel = 0; panel < panels; panel++) {
+            int pb = b.offset() + panel * b.panelStride();
             int i = m0;
-            for (; i + MR <= m1; i += MR) block(i, MR, panel, n, k, a, aOff, lda, packed, c, cOff, ldc, alpha, beta);
-            for (; i < m1; i++) block(i, 1, panel, n, k, a, aOff, lda, packed, c, cOff, ldc, alpha, beta);
+            for (; i + MR <= m1; i += MR) block(i, MR, panel, n, k, a, aOff, lda, b.data(), pb, b.rowStride(), c, cOff, ldc, alpha, beta, bias);
+            for (; i < m1; i++) block(i, 1, panel, n, k, a, aOff, lda, b.data(), pb, b.rowStride(), c, cOff, ldc, alpha, beta, bias);
         }
     }
 
-    /** One register block: rows [i, i + mr) (mr is 4 or 1) x one panel. */
+    /**
+     * One register block: rows [i, i + mr) (mr is 4 or 1) x one panel, whose row p starts at
+     * packed[pb + p * ldp]; stores alpha * acc + beta * c (+ bias[col] when bias is given).
+     */
     private static void block(int i, int mr, int panel, int n, int k, float[] a, int aOff, int lda,
-                              float[] packed, float[] c, int cOff, int ldc, float alpha, float beta) {
+                              float[] packed, int pb, int ldp, float[] c, int cOff, int ldc, float alpha, float beta,
+                              float[] bias) {
         FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S), c02 = FloatVector.zero(S), c03 = FloatVector.zero(S);
         FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S), c12 = FloatVector.zero(S), c13 = FloatVector.zero(S);
         FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S), c22 = FloatVector.zero(S), c23 = FloatVector.zero(S);
         FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S), c32 = FloatVector.zero(S), c33 = FloatVector.zero(S);
-        int pb = panel * k * NR;
         int a0 = aOff + i * lda;
         if (mr == MR) {
             int a1 = a0 + lda, a2 = a1 + lda, a3 = a2 + lda;
-            for (int p = 0; p < k; p++, pb += NR) {
+            for (int p = 0; p < k; p++, pb += ldp) {
                 FloatVector b0 = FloatVector.fromArray(S, packed, pb);
                 FloatVector b1 = FloatVector.fromArray(S, packed, pb + L);
                 FloatVector b2 = FloatVector.fromArray(S, packed, pb + 2 * L);
@@ -108,7 +138,7 @@ final class VectorGemm implements Gemm {
                 c30 = x.fma(b0, c30); c31 = x.fma(b1, c31); c32 = x.fma(b2, c32); c33 = x.fma(b3, c33);
             }
         } else {
-            for (int p = 0; p < k; p++, pb += NR) {
+            for (int p = 0; p < k; p++, pb += ldp) {
                 FloatVector x = FloatVector.broadcast(S, a[a0 + p]);
                 c00 = x.fma(FloatVector.fromArray(S, packed, pb), c00);
                 c01 = x.fma(FloatVector.fromArray(S, packed, pb + L), c01);
@@ -135,10 +165,14 @@ final class VectorGemm implements Gemm {
                 if (col + L <= n) {
                     FloatVector out = acc.mul(alpha);
                     if (beta != 0f) out = FloatVector.fromArray(S, c, at).mul(beta).add(out);
+                    if (bias != null) out = out.add(FloatVector.fromArray(S, bias, col));
                     out.intoArray(c, at);
                 } else {
                     acc.mul(alpha).intoArray(partial, 0);
-                    for (int q = 0; q < n - col; q++) c[at + q] = beta == 0f ? partial[q] : partial[q] + beta * c[at + q];
+                    for (int q = 0; q < n - col; q++) {
+                        float out = beta == 0f ? partial[q] : partial[q] + beta * c[at + q];
+                        c[at + q] = bias == null ? out : out + bias[col + q];
+                    }
                 }
             }
         }

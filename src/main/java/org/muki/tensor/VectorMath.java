@@ -63,6 +63,23 @@ final class VectorMath {
         for (; i < to; i++) a[i] = (float) Math.exp(a[i]);
     }
 
+    /** x[i] += add[addFrom + i - from] on [from, to), returning the largest result (a softmax's shift). */
+    static float addMax(float[] x, int from, int to, float[] add, int addFrom) {
+        FloatVector max = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
+        int i = from;
+        for (; i <= to - S.length(); i += S.length()) {
+            FloatVector v = FloatVector.fromArray(S, x, i).add(FloatVector.fromArray(S, add, addFrom + i - from));
+            v.intoArray(x, i);
+            max = max.max(v);
+        }
+        float m = max.reduceLanes(VectorOperators.MAX);
+        for (; i < to; i++) {
+            x[i] += add[addFrom + i - from];
+            m = Math.max(m, x[i]);
+        }
+        return m;
+    }
+
     /** x[i] = e^(x[i] - shift) on [from, to), returning their sum (a softmax's numerators). */
     static float expShifted(float[] x, int from, int to, float shift) {
         for (int i = from; i < to; i++) x[i] -= shift;
@@ -105,5 +122,34 @@ final class VectorMath {
             i += n;
         }
         for (; i < to; i++) x[i] = Erf.gelu(x[i]);
+    }
+
+    /**
+     * One LayerNorm row, out[o..o+w) = (x - mean) / sqrt(var + eps) * g + b: the two passes
+     * (mean, then the mean square deviation) accumulate in float lanes, each lane a strided
+     * partial sum, so the row costs w / lanes dependent adds instead of w.
+     */
+    static void layerNorm(float[] x, int o, int w, float[] g, float[] b, float eps, float[] out) {
+        int L = S.length(), full = w / L * L;
+        FloatVector acc = ZERO;
+        for (int c = 0; c < full; c += L) acc = acc.add(FloatVector.fromArray(S, x, o + c));
+        float sum = acc.reduceLanes(VectorOperators.ADD);
+        for (int c = full; c < w; c++) sum += x[o + c];
+        float mean = sum / w;
+        FloatVector m = FloatVector.broadcast(S, mean);
+        acc = ZERO;
+        for (int c = 0; c < full; c += L) {
+            FloatVector d = FloatVector.fromArray(S, x, o + c).sub(m);
+            acc = d.fma(d, acc);
+        }
+        float squares = acc.reduceLanes(VectorOperators.ADD);
+        for (int c = full; c < w; c++) squares += (x[o + c] - mean) * (x[o + c] - mean);
+        float inv = (float) (1.0 / Math.sqrt((double) squares / w + eps));
+        FloatVector scale = FloatVector.broadcast(S, inv);
+        for (int c = 0; c < full; c += L) {
+            FloatVector.fromArray(S, x, o + c).sub(m).mul(scale).mul(FloatVector.fromArray(S, g, c))
+                    .add(FloatVector.fromArray(S, b, c)).intoArray(out, o + c);
+        }
+        for (int c = full; c < w; c++) out[o + c] = (x[o + c] - mean) * inv * g[c] + b[c];
     }
 }

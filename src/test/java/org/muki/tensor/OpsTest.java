@@ -42,7 +42,8 @@ class OpsTest {
 
     static Stream<Arguments> gemmCases() {
         Stream.Builder<Arguments> b = Stream.builder();
-        int[][] shapes = {{1, 1, 1}, {5, 7, 3}, {4, 64, 16}, {37, 65, 129}, {130, 33, 70}, {3, 200, 1}};
+        // n = 64 and 128 untransposed: the vector kernel reads b in place (whole panels, no packing).
+        int[][] shapes = {{1, 1, 1}, {5, 7, 3}, {4, 64, 16}, {9, 128, 33}, {37, 65, 129}, {130, 33, 70}, {3, 200, 1}};
         for (Ops ops : new Ops[] {JAVA, ND4J, OPENCL}) {
             for (int[] s : shapes) {
                 for (int t = 0; t < 4; t++) b.add(Arguments.of(ops, s[0], s[1], s[2], (t & 1) != 0, (t & 2) != 0));
@@ -88,6 +89,32 @@ class OpsTest {
                 results[i] = get(o, op.equals("layerNorm") ? out : tx);
             }
             assertClose(results[0], results[1], 1e-5, ops.name() + " " + op);
+        }
+    }
+
+    @ParameterizedTest(name = "{0}", autoCloseArguments = false)
+    @MethodSource("fast")
+    void linearAndLinearGeluMatchTheComposedReference(Ops ops) {
+        // rows not a multiple of the fused linear's 16-row chunks or of 4; widths with partial vectors
+        for (int[] s : new int[][] {{37, 70, 33}, {1, 64, 5}, {50, 128, 16}}) {
+            int rows = s[0], out = s[1], in = s[2];
+            float[] x = random(rows * in, 11, 1f), w = random(out * in, 12, 0.5f), bias = random(out, 13, 1f);
+            float[][] pre = new float[2][], act = new float[2][], plain = new float[2][];
+            Ops[] both = {REFERENCE, ops};
+            for (int i = 0; i < 2; i++) {
+                Ops o = both[i];
+                Tensor tx = o.upload(x, rows, in), tw = o.upload(w, out, in), tb = o.upload(bias, 1, out);
+                Tensor y = o.allocate(rows, out), p = o.allocate(rows, out), a = o.allocate(rows, out);
+                o.linear(tx, tw, tb, y);
+                o.linearGelu(tx, tw, tb, p, a);
+                plain[i] = get(o, y);
+                pre[i] = get(o, p);
+                act[i] = get(o, a);
+            }
+            String at = ops.name() + " " + rows + "x" + in + " -> " + out;
+            assertClose(plain[0], plain[1], 2e-5 * in, at + " linear");
+            assertClose(pre[0], pre[1], 2e-5 * in, at + " linearGelu pre-activation");
+            assertClose(act[0], act[1], 2e-5 * in, at + " linearGelu activation");
         }
     }
 

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
 
-/** The Vector API exp and GELU against java.lang.Math over their whole float range. */
+/** The Vector API exp, GELU, LayerNorm row and softmax shift against scalar double-precision forms. */
 class VectorMathTest {
     @Test
     void expMatchesMathExpToAFewUlpAndUnderflowsToZero() {
@@ -43,6 +43,51 @@ class VectorMathTest {
         for (int i = 0; i < n; i++) {
             float expected = Erf.gelu(x[i]);
             assertEquals(expected, g[i], 2e-6 * Math.max(1, Math.abs(x[i])), "gelu(" + x[i] + ")");
+        }
+    }
+
+    @Test
+    void layerNormRowMatchesTheDoubleReference() {
+        java.util.Random random = new java.util.Random(3);
+        for (int w : new int[] {1, 7, 16, 37, 256, 771}) {
+            // a large common offset: the variance must come from deviations, not E[x^2] - mean^2
+            for (float offset : new float[] {0f, 1000f}) {
+                float[] x = new float[w + 5], g = new float[w], b = new float[w], out = new float[w + 5];
+                for (int c = 0; c < w; c++) {
+                    x[5 + c] = offset + (float) random.nextGaussian();
+                    g[c] = 1f + 0.1f * (float) random.nextGaussian();
+                    b[c] = 0.1f * (float) random.nextGaussian();
+                }
+                VectorMath.layerNorm(x, 5, w, g, b, 1e-12f, out);
+                double mean = 0, var = 0;
+                for (int c = 0; c < w; c++) mean += x[5 + c];
+                mean /= w;
+                for (int c = 0; c < w; c++) var += (x[5 + c] - mean) * (x[5 + c] - mean);
+                var /= w;
+                for (int c = 0; c < w; c++) {
+                    double expected = (x[5 + c] - mean) / Math.sqrt(var + 1e-12) * g[c] + b[c];
+                    // float accumulation: about 1e-6 of the row's scale, times the offset's ulps
+                    assertEquals(expected, out[5 + c], offset == 0f ? 2e-5 : 2e-3, "w=" + w + " offset " + offset + " col " + c);
+                }
+                assertEquals(0f, out[0], "writes only its row");
+            }
+        }
+    }
+
+    @Test
+    void addMaxAddsAndReturnsTheLargestSum() {
+        for (int n = 1; n <= 70; n++) {
+            float[] x = new float[n + 3], add = new float[n + 9];
+            for (int i = 0; i < x.length; i++) x[i] = (float) Math.sin(i * 1.7 + n);
+            for (int i = 0; i < add.length; i++) add[i] = i % 5 == 0 ? -10000f : (float) Math.cos(i * 0.3);
+            float[] expected = x.clone();
+            float max = Float.NEGATIVE_INFINITY;
+            for (int i = 3; i < n + 3; i++) {
+                expected[i] += add[9 + i - 3];
+                max = Math.max(max, expected[i]);
+            }
+            assertEquals(max, VectorMath.addMax(x, 3, n + 3, add, 9), "n=" + n);
+            org.junit.jupiter.api.Assertions.assertArrayEquals(expected, x, "n=" + n);
         }
     }
 }
