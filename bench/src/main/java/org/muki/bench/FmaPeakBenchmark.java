@@ -8,6 +8,7 @@ import jdk.incubator.vector.VectorSpecies;
 
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.CompilerControl;
 import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
@@ -36,7 +37,10 @@ public class FmaPeakBenchmark {
 
     private final float x = 0.999f, y = 1e-3f;
 
+    // Compiled on its own: inlined into JMH's measurement loop, C2 kept the 16 chains in
+    // registers for one iteration and then recompiled it at less than half the speed.
     @Benchmark
+    @CompilerControl(CompilerControl.Mode.DONT_INLINE)
     public float fmaChains() {
         FloatVector a = FloatVector.broadcast(S, x), b = FloatVector.broadcast(S, y);
         FloatVector c0 = FloatVector.zero(S), c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0, c6 = c0, c7 = c0;
