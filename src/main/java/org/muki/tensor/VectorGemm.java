@@ -36,14 +36,17 @@ final class VectorGemm implements Gemm {
             int j0 = panel * NR;
             int width = Math.min(NR, n - j0);
             int base = panel * k * NR;
-            for (int p = 0; p < k; p++) {
-                int dst = base + p * NR;
-                if (transB) {
-                    for (int j = 0; j < width; j++) packed[dst + j] = b[bOff + (j0 + j) * ldb + p];
-                } else {
-                    System.arraycopy(b, bOff + p * ldb + j0, packed, dst, width);
+            if (transB) {
+                // Row j of b is column j of op(b): read it contiguously, write it at stride NR.
+                for (int j = 0; j < width; j++) {
+                    int src = bOff + (j0 + j) * ldb;
+                    for (int p = 0; p < k; p++) packed[base + p * NR + j] = b[src + p];
                 }
-                for (int j = width; j < NR; j++) packed[dst + j] = 0f;
+            } else {
+                for (int p = 0; p < k; p++) System.arraycopy(b, bOff + p * ldb + j0, packed, base + p * NR, width);
+            }
+            if (width < NR) {
+                for (int p = 0; p < k; p++) java.util.Arrays.fill(packed, base + p * NR + width, base + (p + 1) * NR, 0f);
             }
         }
     }
