@@ -10,7 +10,7 @@ thresholds are raised for PyTorch (as measured best in the shared notes). Needs 
 (`mvn -B -q package -DskipTests`) and Debian's python3-torch with libopenblas0-openmp.
 
 Usage: python3 tools/compare_pytorch.py [--shapes tiny,mini,small] [--backends java,nd4j]
-       [--modes eval,mc] [--threads 2] [--seconds 10] [--batch 32] [--seq 128] [--mc-samples 16]
+       [--modes eval,mc] [--threads 2] [--seconds 10] [--warmup 3] [--batch 32] [--seq 128] [--mc-samples 16]
        [--python /usr/bin/python3] [--json bench/compare.json]
 """
 import argparse
@@ -33,7 +33,7 @@ def clean_env(extra=None):
 def muki(shape, backend, mode, a):
     cmd = [os.path.join(ROOT, "muki"), "bench", "--shape", shape, "--backend", backend, "--mode", mode,
            "--batch", str(a.batch), "--seq", str(a.seq), "--mc-samples", str(a.mc_samples),
-           "--threads", str(a.threads), "--seconds", str(a.seconds)]
+           "--threads", str(a.threads), "--seconds", str(a.seconds), "--warmup", str(a.warmup)]
     out = subprocess.run(cmd, env=clean_env(), capture_output=True, text=True)
     last = out.stdout.strip().splitlines()[-1] if out.stdout.strip() else ""
     if out.returncode != 0 or not last.startswith("sequences/s: "):
@@ -45,7 +45,7 @@ def torch(shape, a):
     modes = ",".join({"eval": "eval", "mc": "mc-folded,mc-looped"}[m] for m in a.modes.split(","))
     cmd = [a.python, os.path.join(ROOT, "tools", "torch_bench.py"), "--shape", shape, "--modes", modes,
            "--batch", str(a.batch), "--seq", str(a.seq), "--mc-samples", str(a.mc_samples),
-           "--threads", str(a.threads), "--seconds", str(a.seconds)]
+           "--threads", str(a.threads), "--seconds", str(a.seconds), "--warmup", str(a.warmup)]
     env = clean_env({"MALLOC_MMAP_THRESHOLD_": "10000000000", "MALLOC_TRIM_THRESHOLD_": "10000000000",
                      "OMP_NUM_THREADS": str(a.threads)})
     out = subprocess.run(cmd, env=env, capture_output=True, text=True)
@@ -62,6 +62,7 @@ def main():
     ap.add_argument("--modes", default="eval,mc")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--seconds", type=float, default=10)
+    ap.add_argument("--warmup", type=float, default=3)
     ap.add_argument("--batch", type=int, default=32)
     ap.add_argument("--seq", type=int, default=128)
     ap.add_argument("--mc-samples", type=int, default=16)
@@ -81,9 +82,10 @@ def main():
                    "pytorch": ref, "pytorch_folded": theirs["eval"] if m == "eval" else theirs["mc-folded"],
                    "pytorch_looped": theirs.get("mc-looped") if m == "mc" else None}
             rows.append(row)
-    print("Side by side on %s, %s, %d threads, batch %d, length %d, K %d, %g s per measurement, started %s; %s."
+    print("Side by side on %s, %s, %d threads, batch %d, length %d, K %d, %g s per measurement after %g s of"
+          " warm-up, started %s; %s."
           % (platform.node() or "this machine", platform.processor() or platform.machine(), a.threads, a.batch, a.seq,
-             a.mc_samples, a.seconds, started, engine))
+             a.mc_samples, a.seconds, a.warmup, started, engine))
     print()
     head = ["shape", "mode"] + backends + ["PyTorch (folded)", "PyTorch looped"] + ["%s / PyTorch best" % b for b in backends]
     if "java" in backends and "nd4j" in backends:
@@ -100,7 +102,7 @@ def main():
     if a.json:
         with open(a.json, "w") as f:
             json.dump({"started": started, "threads": a.threads, "batch": a.batch, "seq": a.seq, "mc_samples": a.mc_samples,
-                       "seconds": a.seconds, "pytorch": engine, "rows": rows}, f, indent=1)
+                       "seconds": a.seconds, "warmup": a.warmup, "pytorch": engine, "rows": rows}, f, indent=1)
 
 
 if __name__ == "__main__":

@@ -71,8 +71,12 @@ class Bert(nn.Module):
         return self.classifier(self.drop(torch.tanh(self.pooler(x[:, 0]))))
 
 
-def measure(step, sequences_per_step, seconds, sync):
-    step()  # warm-up
+def measure(step, sequences_per_step, seconds, warmup, sync):
+    # Warm-up for a time (at least one step), as ./muki bench does for its JIT.
+    end = time.perf_counter() + warmup
+    step()
+    while time.perf_counter() < end:
+        step()
     sync()
     start = time.perf_counter()
     passes = 0
@@ -92,6 +96,7 @@ def main():
     ap.add_argument("--mc-samples", type=int, default=16)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--seconds", type=float, default=10)
+    ap.add_argument("--warmup", type=float, default=3)
     ap.add_argument("--device", default="cpu")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
@@ -115,18 +120,18 @@ def main():
         if mode == "eval":
             model.eval()
             with torch.no_grad():
-                rate = measure(lambda: model(ids, mask), a.batch, a.seconds, sync)
+                rate = measure(lambda: model(ids, mask), a.batch, a.seconds, a.warmup, sync)
         elif mode == "mc-folded":
             model.train()
             with torch.no_grad():
-                rate = measure(lambda: model(folded_ids, folded_mask), a.batch * k, a.seconds, sync)
+                rate = measure(lambda: model(folded_ids, folded_mask), a.batch * k, a.seconds, a.warmup, sync)
         elif mode == "mc-looped":
             model.train()
             with torch.no_grad():
-                rate = measure(lambda: [model(ids, mask) for _ in range(k)], a.batch * k, a.seconds, sync)
+                rate = measure(lambda: [model(ids, mask) for _ in range(k)], a.batch * k, a.seconds, a.warmup, sync)
         elif mode == "train":
             model.train()
-            rate = measure(train_step, a.batch, a.seconds, sync)
+            rate = measure(train_step, a.batch, a.seconds, a.warmup, sync)
         else:
             raise SystemExit("unknown mode " + mode)
         print(json.dumps({"engine": "pytorch " + torch.__version__, "device": a.device, "shape": a.shape,

@@ -16,7 +16,7 @@ import org.muki.train.Optimizer;
 /**
  * ./muki bench: a quick throughput check on random weights of a standard shape. One sequence is
  * one forward pass of one input (in mc mode, one Monte-Carlo sample). The last line is exactly
- * "sequences/s: N".
+ * "sequences/s: N". Passes during the first --warmup seconds (at least one) are not counted.
  */
 final class BenchCommand {
     private BenchCommand() {}
@@ -39,7 +39,7 @@ final class BenchCommand {
 
     static int run(String[] argv) {
         Args args = Args.parse("bench", argv, 1,
-                Set.of("shape", "backend", "mode", "batch", "seq", "mc-samples", "threads", "seconds", "vocab"), Set.of());
+                Set.of("shape", "backend", "mode", "batch", "seq", "mc-samples", "threads", "seconds", "warmup", "vocab"), Set.of());
         String shape = args.choice("shape", "mini", List.of("tiny", "mini", "small", "base"));
         String mode = args.choice("mode", "eval", List.of("eval", "mc", "train"));
         String backend = args.string("backend", "java");
@@ -48,6 +48,7 @@ final class BenchCommand {
         int samples = mode.equals("mc") ? args.integer("mc-samples", 16, 1) : 1;
         int threads = args.integer("threads", Runtime.getRuntime().availableProcessors(), 1);
         double seconds = args.number("seconds", 10, 0.1, 3600);
+        double warmup = args.number("warmup", 3, 0, 3600);
         BertConfig config = BertConfig.shape(shape, args.integer("vocab", 30522, 2), List.of("a", "b"));
         if (seq > config.maxPositions()) throw new org.muki.MukiException("bench: --seq " + seq + " exceeds " + config.maxPositions());
 
@@ -63,7 +64,15 @@ final class BenchCommand {
                 case "train" -> trainingStep(model, batch);
                 default -> () -> model.logits(batch);
             };
-            pass.run(); // warm-up: JIT, buffers, native libraries
+            // Warm-up for a time, not one pass: the JIT compiles the hot kernels over the first
+            // seconds, and a short shape's 10 s measurement would otherwise include them.
+            long warmupEnd = System.nanoTime() + (long) (warmup * 1e9);
+            int warmPasses = 0;
+            do {
+                pass.run();
+                warmPasses++;
+            } while (System.nanoTime() < warmupEnd);
+            System.out.printf("warm-up: %d passes%n", warmPasses);
             long start = System.nanoTime();
             long deadline = start + (long) (seconds * 1e9);
             int passes = 0;

@@ -289,8 +289,9 @@ class CliTest {
     @Test
     void benchPrintsSequencesPerSecondLast() throws Exception {
         Result r = muki("bench", "--shape", "tiny", "--backend", "java", "--mode", "mc", "--batch", "2", "--seq", "16",
-                "--mc-samples", "2", "--seconds", "0.2", "--vocab", "100");
+                "--mc-samples", "2", "--seconds", "0.2", "--warmup", "0.3", "--vocab", "100");
         assertEquals(0, r.code, String.join("\n", r.errLines));
+        assertTrue(r.out.lines().anyMatch(l -> l.matches("warm-up: [0-9]+ passes")), r.out);
         String[] lines = r.out.strip().split("\n");
         assertTrue(lines[lines.length - 1].matches("sequences/s: [0-9]+\\.[0-9]+"), lines[lines.length - 1]);
     }
