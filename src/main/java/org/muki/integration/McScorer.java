@@ -11,6 +11,7 @@ import org.muki.data.Example;
 import org.muki.io.Json;
 import org.muki.model.Batch;
 import org.muki.model.BertModel;
+import org.muki.tensor.Finite;
 import org.muki.tensor.Ops;
 import org.muki.train.Progress;
 
@@ -59,11 +60,10 @@ public final class McScorer {
 
     /** Overflowing logits would turn into NaN probabilities: refuse, naming teacher and instance. */
     private static void checkFinite(Teacher t, float[] logits, int perInstance, List<Example> batch) {
-        for (int at = 0; at < logits.length; at++) {
-            if (!Float.isFinite(logits[at])) {
-                throw new org.muki.MukiException(t.dir() + ": logits " + logits[at] + " for instance '" + batch.get(at / perInstance).id()
-                        + "' (the teacher's activations overflow); its scores would be NaN");
-            }
+        int at = Finite.firstNonFinite(logits);
+        if (at >= 0) {
+            throw new org.muki.MukiException(t.dir() + ": logits " + logits[at] + " for instance '" + batch.get(at / perInstance).id()
+                    + "' (the teacher's activations overflow); its scores would be NaN");
         }
     }
 

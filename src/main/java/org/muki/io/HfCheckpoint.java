@@ -16,6 +16,7 @@ import org.muki.MukiException;
 import org.muki.model.BertConfig;
 import org.muki.model.BertWeights;
 import org.muki.model.HostTensor;
+import org.muki.tensor.Finite;
 import org.muki.text.Vocab;
 
 /**
@@ -49,14 +50,10 @@ public record HfCheckpoint(BertConfig config, BertWeights weights, ObjectNode co
     }
 
     private static void checkFinite(Path file, String tensor, float[] data, boolean warnOnly) {
-        int bad = 0, first = -1;
-        for (int i = 0; i < data.length; i++) {
-            if (!Float.isFinite(data[i])) {
-                if (first < 0) first = i;
-                bad++;
-            }
-        }
-        if (bad == 0) return;
+        int first = Finite.firstNonFinite(data);
+        if (first < 0) return;
+        int bad = 0;
+        for (int i = first; i < data.length; i++) if (!Float.isFinite(data[i])) bad++;
         String what = file + ": tensor '" + tensor + "' holds " + data[first] + " at element " + first
                 + (bad > 1 ? " and " + (bad - 1) + " more non-finite value(s)" : "");
         if (!warnOnly) {

@@ -5,6 +5,7 @@ import java.util.Map;
 
 import org.muki.model.HostTensor;
 import org.muki.tensor.AdamW;
+import org.muki.tensor.Finite;
 import org.muki.tensor.Ops;
 import org.muki.tensor.Tensor;
 
@@ -53,9 +54,8 @@ public final class Optimizer {
             if (!Double.isFinite(sq)) {
                 float[] h = new float[(int) e.getValue().size()];
                 ops.download(e.getValue(), h);
-                for (int i = 0; i < h.length; i++) {
-                    if (!Float.isFinite(h[i])) return "the gradient of '" + e.getKey() + "' holds " + h[i] + " at element " + i;
-                }
+                int i = Finite.firstNonFinite(h);
+                if (i >= 0) return "the gradient of '" + e.getKey() + "' holds " + h[i] + " at element " + i;
                 return "the gradient of '" + e.getKey() + "' overflows (sum of squares " + sq + ")";
             }
         }

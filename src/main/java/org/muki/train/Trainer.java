@@ -21,6 +21,7 @@ import org.muki.model.BertModel;
 import org.muki.model.BertWeights;
 import org.muki.model.HostTensor;
 import org.muki.tensor.Dropout;
+import org.muki.tensor.Finite;
 
 /**
  * Supervised fine-tuning with cross-entropy: AdamW, linear warm-up then linear decay (Hugging
@@ -78,12 +79,9 @@ public final class Trainer {
 
     /** "name holds NaN at row r, column c", or null when every value is finite. */
     static String firstNonFinite(String name, float[] values, int cols) {
-        for (int i = 0; i < values.length; i++) {
-            if (!Float.isFinite(values[i])) {
-                return name + " hold " + values[i] + " at row " + i / Math.max(1, cols) + ", column " + i % Math.max(1, cols);
-            }
-        }
-        return null;
+        int i = Finite.firstNonFinite(values);
+        if (i < 0) return null;
+        return name + " hold " + values[i] + " at row " + i / Math.max(1, cols) + ", column " + i % Math.max(1, cols);
     }
 
     private int skippedSteps;
