@@ -132,12 +132,9 @@ public final class JavaOps implements Ops {
         });
     }
 
-    /** op(b)'s panels for the vector kernel, packed into the reused buffer when needed. */
+    /** op(b)'s panels for the vector kernel, packed (when needed) into the reused buffer. */
     private VectorGemm.Panels panels(JTensor b, int n, int k, boolean transB) {
-        if (VectorGemm.readsInPlace(n, transB)) return VectorGemm.Panels.inPlace(b.data, 0, b.cols);
-        float[] packed = packBuffer = grow(packBuffer, VectorGemm.packedSize(n, k));
-        VectorGemm.packB(n, k, b.data, 0, b.cols, transB, packed);
-        return VectorGemm.Panels.packed(packed, k);
+        return VectorGemm.panels(n, k, b.data, 0, b.cols, transB, size -> packBuffer = grow(packBuffer, size));
     }
 
     @Override

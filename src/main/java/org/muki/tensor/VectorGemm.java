@@ -1,5 +1,7 @@
 package org.muki.tensor;
 
+import java.util.function.IntFunction;
+
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -64,14 +66,7 @@ final class VectorGemm implements Gemm {
                     float[] a, int aOff, int lda, boolean transA,
                     float[] b, int bOff, int ldb, boolean transB,
                     float[] c, int cOff, int ldc, float alpha, float beta) {
-        Panels panels;
-        if (readsInPlace(n, transB)) {
-            panels = Panels.inPlace(b, bOff, ldb);
-        } else {
-            float[] packed = scratch(0, packedSize(n, k));
-            packB(n, k, b, bOff, ldb, transB, packed);
-            panels = Panels.packed(packed, k);
-        }
+        Panels panels = panels(n, k, b, bOff, ldb, transB, size -> scratch(0, size));
         if (transA) {
             float[] at = scratch(1, m * k);
             transposeInto(m, k, a, aOff, lda, at);
@@ -85,22 +80,20 @@ final class VectorGemm implements Gemm {
      * Where the kernel reads op(b)'s NR-column panels: panel q's row p starts at
      * offset + q * panelStride + p * rowStride of data.
      */
-    record Panels(float[] data, int offset, int panelStride, int rowStride) {
-        static Panels packed(float[] packed, int k) {
-            return new Panels(packed, 0, k * NR, NR);
-        }
+    record Panels(float[] data, int offset, int panelStride, int rowStride) {}
 
-        static Panels inPlace(float[] b, int bOff, int ldb) {
-            return new Panels(b, bOff, NR, ldb);
-        }
+    /**
+     * op(b)'s panels: a row-major, untransposed b whose width is whole panels is read where it
+     * lies; otherwise it is packed into buffer.apply(packedSize(n, k)).
+     */
+    static Panels panels(int n, int k, float[] b, int bOff, int ldb, boolean transB, IntFunction<float[]> buffer) {
+        if (!transB && n % NR == 0) return new Panels(b, bOff, NR, ldb);
+        float[] packed = buffer.apply(packedSize(n, k));
+        packB(n, k, b, bOff, ldb, transB, packed);
+        return new Panels(packed, 0, k * NR, NR);
     }
 
-    /** A row-major, untransposed b whose width is whole panels is read where it lies (no packing). */
-    static boolean readsInPlace(int n, boolean transB) {
-        return !transB && n % NR == 0;
-    }
-
-    /** Rows [m0, m1) of c from row-major a (lda) and packed op(b). */
+    /** Rows [m0, m1) of c from row-major a (lda) and op(b)'s panels. */
     static void rows(int m0, int m1, int n, int k, float[] a, int aOff, int lda, Panels b,
                      float[] c, int cOff, int ldc, float alpha, float beta, float[] bias) {
         int panels = (n + NR - 1) / NR;
