@@ -17,6 +17,8 @@ import org.muki.train.Optimizer;
  * ./muki bench: a quick throughput check on random weights of a standard shape. One sequence is
  * one forward pass of one input (in mc mode, one Monte-Carlo sample). The last line is exactly
  * "sequences/s: N". Passes during the first --warmup seconds (at least one) are not counted.
+ * --all-tokens computes the last layer on every token, as Hugging Face's model does, instead of
+ * on the [CLS] rows the classifier reads (eval and mc).
  */
 final class BenchCommand {
     private BenchCommand() {}
@@ -39,7 +41,7 @@ final class BenchCommand {
 
     static int run(String[] argv) {
         Args args = Args.parse("bench", argv, 1,
-                Set.of("shape", "backend", "mode", "batch", "seq", "mc-samples", "threads", "seconds", "warmup", "vocab"), Set.of());
+                Set.of("shape", "backend", "mode", "batch", "seq", "mc-samples", "threads", "seconds", "warmup", "vocab"), Set.of("all-tokens"));
         String shape = args.choice("shape", "mini", List.of("tiny", "mini", "small", "base"));
         String mode = args.choice("mode", "eval", List.of("eval", "mc", "train"));
         String backend = args.string("backend", "java");
@@ -56,9 +58,12 @@ final class BenchCommand {
 
         try (Ops ops = Backends.create(backend, threads)) {
             BertModel model = new BertModel(config, BertWeights.random(config, 7), ops);
-            System.out.printf("bench: shape %s (L%d/H%d/A%d/I%d), backend %s, mode %s, batch %d, seq %d, K %d, threads %d%n",
+            boolean allTokens = args.flag("all-tokens");
+            model.setClsOnlyLastLayer(!allTokens);
+            System.out.printf("bench: shape %s (L%d/H%d/A%d/I%d), backend %s, mode %s, batch %d, seq %d, K %d, threads %d, last layer %s%n",
                     shape, config.numLayers(), config.hiddenSize(), config.numHeads(), config.intermediateSize(),
-                    ops.name(), mode, batchSize, seq, samples, threads);
+                    ops.name(), mode, batchSize, seq, samples, threads,
+                    allTokens || mode.equals("train") ? "on every token" : "on [CLS] only");
             Runnable pass = switch (mode) {
                 case "mc" -> () -> model.mcLogits(batch, samples, 42, 0.1f, 0.1f);
                 case "train" -> trainingStep(model, batch);

@@ -118,8 +118,7 @@ final class IntegrateCommand {
                 List<Encoded> enc = Encoded.encode(transfer, t.tokenizer(), Math.min(128, cfg.maxPositions()), List.of());
                 for (int[] positions : Batches.inOrder(enc, 64)) {
                     Batch batch = Encoded.batch(enc, positions);
-                    model.logits(batch);
-                    float[] pooled = FeatureMethod.meanPool(model.lastHidden(), batch.attentionMask(), batch.size(), batch.seqLen(),
+                    float[] pooled = FeatureMethod.meanPool(model.hiddenStates(batch), batch.attentionMask(), batch.size(), batch.seqLen(),
                             cfg.hiddenSize());
                     for (int b = 0; b < positions.length; b++) {
                         out.get(positions[b])[i] = java.util.Arrays.copyOfRange(pooled, b * cfg.hiddenSize(), (b + 1) * cfg.hiddenSize());

@@ -28,7 +28,7 @@ public final class Main {
               experiment --config FILE.yaml|FILE.json|NAME [--out DIR] [--backend NAME] [--threads T] [--vocab FILE]
               demo      [--out DIR] [--backend NAME] [--threads T] [--vocab FILE]   (experiment wordnet-3-teachers)
               bench     --shape tiny|mini|small|base --backend NAME --mode mc|eval|train [--batch 32] [--seq 128]
-                        [--mc-samples 16] [--threads T] [--seconds 10] [--warmup 3] [--vocab 30522]
+                        [--mc-samples 16] [--threads T] [--seconds 10] [--warmup 3] [--vocab 30522] [--all-tokens]
               devices   (OpenCL devices for --backend opencl:INDEX or opencl:NAME)
             """;
 

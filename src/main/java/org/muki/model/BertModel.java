@@ -28,17 +28,15 @@ public final class BertModel implements AutoCloseable {
     private record Params(Tensor words, Tensor positions, Tensor types, Tensor embLnG, Tensor embLnB,
                           Layer[] layers, Tensor poolerW, Tensor poolerB, Tensor classW, Tensor classB) {}
 
-    /** What one encoder layer keeps of a forward pass. */
-    private static final class LayerActs {
-        final Tensor q, k, v, probs, ctx, attnSum, h1, interPre, interAct, ffnSum, out;
+    /**
+     * What one encoder layer keeps after its attention: the output projection, both residual
+     * LayerNorms and the feed-forward block, for some number of token rows.
+     */
+    private static final class TailActs {
+        final Tensor attnSum, h1, interPre, interAct, ffnSum, out;
 
-        LayerActs(Ops ops, BertConfig c, int rows, int seqLen, boolean training, Tensor out) {
-            int h = c.hiddenSize(), tokens = rows * seqLen;
-            q = ops.allocate(tokens, h);
-            k = ops.allocate(tokens, h);
-            v = ops.allocate(tokens, h);
-            probs = ops.allocate(rows * c.numHeads() * seqLen, seqLen);
-            ctx = ops.allocate(tokens, h);
+        TailActs(Ops ops, BertConfig c, int tokens, boolean training, Tensor out) {
+            int h = c.hiddenSize();
             attnSum = ops.allocate(tokens, h);
             h1 = ops.allocate(tokens, h);
             interPre = ops.allocate(tokens, c.intermediateSize());
@@ -48,7 +46,28 @@ public final class BertModel implements AutoCloseable {
         }
 
         void release(Ops ops) {
-            for (Tensor t : new Tensor[] {q, k, v, probs, ctx, attnSum, h1, interPre, interAct, ffnSum, out}) ops.release(t);
+            for (Tensor t : new Tensor[] {attnSum, h1, interPre, interAct, ffnSum, out}) ops.release(t);
+        }
+    }
+
+    /** What one encoder layer keeps of a forward pass. */
+    private static final class LayerActs {
+        final Tensor q, k, v, probs, ctx;
+        final TailActs tail;
+
+        LayerActs(Ops ops, BertConfig c, int rows, int seqLen, boolean training, Tensor out) {
+            int h = c.hiddenSize(), tokens = rows * seqLen;
+            q = ops.allocate(tokens, h);
+            k = ops.allocate(tokens, h);
+            v = ops.allocate(tokens, h);
+            probs = ops.allocate(rows * c.numHeads() * seqLen, seqLen);
+            ctx = ops.allocate(tokens, h);
+            tail = new TailActs(ops, c, tokens, training, out);
+        }
+
+        void release(Ops ops) {
+            for (Tensor t : new Tensor[] {q, k, v, probs, ctx}) ops.release(t);
+            tail.release(ops);
         }
     }
 
@@ -58,6 +77,9 @@ public final class BertModel implements AutoCloseable {
         final boolean training;
         final Tensor emb, embLn, embOut, cls, pooled, pooledDrop, logits;
         final LayerActs[] layers;
+        /** Inference only: the last layer after its attention, for the [CLS] rows alone. */
+        final Tensor clsContext, clsInput;
+        final TailActs clsTail;
 
         Activations(Ops ops, BertConfig c, int instances, int rows, int seqLen, boolean training) {
             this.instances = instances;
@@ -78,6 +100,9 @@ public final class BertModel implements AutoCloseable {
                 LayerActs shared = new LayerActs(ops, c, rows, seqLen, false, ops.allocate(tokens, h));
                 java.util.Arrays.fill(layers, shared);
             }
+            clsContext = training ? null : ops.allocate(rows, h);
+            clsInput = training ? null : ops.allocate(rows, h);
+            clsTail = training ? null : new TailActs(ops, c, rows, false, ops.allocate(rows, h));
             cls = ops.allocate(rows, h);
             pooled = ops.allocate(rows, h);
             pooledDrop = training ? ops.allocate(rows, h) : pooled;
@@ -87,6 +112,11 @@ public final class BertModel implements AutoCloseable {
         void release(Ops ops) {
             for (LayerActs l : layers) l.release(ops); // release is idempotent: shared buffers are fine
             for (Tensor t : new Tensor[] {emb, embLn, embOut, cls, pooled, pooledDrop, logits}) ops.release(t);
+            if (clsTail != null) {
+                ops.release(clsContext);
+                ops.release(clsInput);
+                clsTail.release(ops);
+            }
         }
 
         boolean fits(int instances, int rows, int seqLen, boolean training) {
@@ -133,6 +163,8 @@ public final class BertModel implements AutoCloseable {
     private Batch lastBatch;
     private Dropout lastDropout;
     private BiConsumer<String, float[]> trace;
+    private boolean clsOnlyLastLayer = true;
+    private boolean lastHiddenValid;
 
     public BertModel(BertConfig config, BertWeights w, Ops ops) {
         if (!w.hasClassifier()) {
@@ -230,7 +262,27 @@ public final class BertModel implements AutoCloseable {
 
     /** Deterministic (eval) logits, [batch.size(), numLabels] row-major. */
     public float[] logits(Batch batch) {
-        return forward(batch, 1, null, false);
+        return forward(batch, 1, null, Pass.LOGITS);
+    }
+
+    /**
+     * Deterministic (eval) final hidden states of every token, [batch.size() * seqLen, hidden]
+     * row-major (the last encoder layer's output, before the pooler).
+     */
+    public float[] hiddenStates(Batch batch) {
+        forward(batch, 1, null, Pass.ALL_TOKENS);
+        return lastHidden();
+    }
+
+    /**
+     * The classifier reads the [CLS] token alone, so after the last layer's attention the logits
+     * need only the [CLS] rows: its output projection, LayerNorms and feed-forward block run on
+     * 1/seqLen of the rows. On by default for {@link #logits} and {@link #mcLogits}; off, the
+     * last layer computes every token as Hugging Face's model does (the same logits up to
+     * float rounding), for like-for-like benchmarks. A trace always computes every token.
+     */
+    public void setClsOnlyLastLayer(boolean clsOnly) {
+        this.clsOnlyLastLayer = clsOnly;
     }
 
     /**
@@ -264,7 +316,7 @@ public final class BertModel implements AutoCloseable {
                 sample[b * samples + k] = k;
             }
         }
-        return forward(batch, samples, new Dropout(seed, hiddenP, attentionP, keys, sample), false);
+        return forward(batch, samples, new Dropout(seed, hiddenP, attentionP, keys, sample), Pass.LOGITS);
     }
 
     /**
@@ -275,14 +327,25 @@ public final class BertModel implements AutoCloseable {
         if (dropout != null && dropout.rows() != batch.size()) {
             throw new IllegalArgumentException("dropout rows " + dropout.rows() + " != batch " + batch.size());
         }
-        float[] logits = forward(batch, 1, dropout, true);
+        float[] logits = forward(batch, 1, dropout, Pass.TRAINING);
         lastBatch = batch;
         lastDropout = dropout;
         return logits;
     }
 
-    private float[] forward(Batch batch, int samples, Dropout dropout, boolean training) {
+    /** What a forward pass computes and keeps. */
+    private enum Pass {
+        /** logits; the last layer's tail on the [CLS] rows when clsOnlyLastLayer allows */
+        LOGITS,
+        /** logits and every token's final hidden state */
+        ALL_TOKENS,
+        /** like ALL_TOKENS, keeping every activation for the backward pass */
+        TRAINING
+    }
+
+    private float[] forward(Batch batch, int samples, Dropout dropout, Pass pass) {
         validate(batch);
+        boolean training = pass == Pass.TRAINING;
         int t = batch.seqLen(), rows = batch.size() * samples;
         if (act == null || !act.fits(batch.size(), rows, t, training)) {
             // Free the old buffers before allocating the new ones.
@@ -293,8 +356,11 @@ public final class BertModel implements AutoCloseable {
             act = new Activations(ops, config, batch.size(), rows, t, training);
         }
         lastBatch = null;
+        boolean clsOnly = pass == Pass.LOGITS && clsOnlyLastLayer && trace == null;
+        lastHiddenValid = !clsOnly;
         Activations a = act;
         float[] maskAdd = maskAdd(batch, samples);
+        int[] first = firstTokenRows(rows, t);
 
         // Embeddings are deterministic: compute them once per instance, then fold in K.
         ops.embed(batch.inputIds(), batch.typeIds(), t, params.words, params.positions, params.types, a.emb);
@@ -308,32 +374,31 @@ public final class BertModel implements AutoCloseable {
         for (int i = 0; i < params.layers.length; i++) {
             Layer l = params.layers[i];
             LayerActs la = a.layers[i];
-            // Self-attention block: h1 = LayerNorm(x + dropout(dense(attention(x)))).
+            // Self-attention over every token; layerTail does the rest of the layer.
             ops.linear(x, l.q, l.qb, la.q);
             ops.linear(x, l.k, l.kb, la.k);
             ops.linear(x, l.v, l.vb, la.v);
             ops.attention(la.q, la.k, la.v, maskAdd, shape, dropout,
                     Dropout.siteCode(i, Dropout.SITE_ATTENTION_PROBS), la.probs, la.ctx);
-            ops.linear(la.ctx, l.attnOut, l.attnOutB, la.attnSum);
-            if (dropout != null) ops.dropout(la.attnSum, dropout, Dropout.siteCode(i, Dropout.SITE_ATTENTION_OUTPUT), t);
-            ops.add(la.attnSum, x);
-            ops.layerNorm(la.attnSum, l.ln1g, l.ln1b, config.layerNormEps(), la.h1);
-            record("layer." + i + ".attention", la.h1);
-            // Feed-forward block: out = LayerNorm(h1 + dropout(dense(gelu(dense(h1))))).
-            ops.linearGelu(la.h1, l.inter, l.interB, la.interPre, la.interAct);
-            ops.linear(la.interAct, l.out, l.outB, la.ffnSum);
-            if (dropout != null) ops.dropout(la.ffnSum, dropout, Dropout.siteCode(i, Dropout.SITE_FFN_OUTPUT), t);
-            ops.add(la.ffnSum, la.h1);
-            ops.layerNorm(la.ffnSum, l.ln2g, l.ln2b, config.layerNormEps(), la.out);
-            record("layer." + i + ".output", la.out);
-            x = la.out;
+            if (clsOnly && i == params.layers.length - 1) {
+                // Rows are independent after the attention: finish only those the classifier reads.
+                ops.gatherRows(la.ctx, first, a.clsContext);
+                ops.gatherRows(x, first, a.clsInput);
+                x = layerTail(i, a.clsContext, a.clsInput, dropout, 1, a.clsTail);
+            } else {
+                x = layerTail(i, la.ctx, x, dropout, t, la.tail);
+            }
         }
 
         // Pooler on the first token of every row, dropout, classifier. MC and training use one
         // hidden rate for every hidden site, the pooler's included, so that a rate of 0
         // reproduces eval mode exactly.
-        ops.gatherRows(x, firstTokenRows(rows, t), a.cls);
-        ops.linear(a.cls, params.poolerW, params.poolerB, a.pooled);
+        Tensor cls = x;
+        if (!clsOnly) {
+            ops.gatherRows(x, first, a.cls);
+            cls = a.cls;
+        }
+        ops.linear(cls, params.poolerW, params.poolerB, a.pooled);
         ops.tanh(a.pooled);
         record("pooled", a.pooled);
         if (a.pooledDrop != a.pooled) ops.copy(a.pooled, a.pooledDrop);
@@ -341,6 +406,27 @@ public final class BertModel implements AutoCloseable {
         ops.linear(a.pooledDrop, params.classW, params.classB, a.logits);
         record("logits", a.logits);
         return host(a.logits);
+    }
+
+    /**
+     * Encoder layer i after its attention, on rows of tokensPerRow tokens each (the output is
+     * ta.out): h1 = LayerNorm(input + dropout(dense(context))), then
+     * out = LayerNorm(h1 + dropout(dense(gelu(dense(h1))))).
+     */
+    private Tensor layerTail(int i, Tensor context, Tensor input, Dropout dropout, int tokensPerRow, TailActs ta) {
+        Layer l = params.layers[i];
+        ops.linear(context, l.attnOut, l.attnOutB, ta.attnSum);
+        if (dropout != null) ops.dropout(ta.attnSum, dropout, Dropout.siteCode(i, Dropout.SITE_ATTENTION_OUTPUT), tokensPerRow);
+        ops.add(ta.attnSum, input);
+        ops.layerNorm(ta.attnSum, l.ln1g, l.ln1b, config.layerNormEps(), ta.h1);
+        record("layer." + i + ".attention", ta.h1);
+        ops.linearGelu(ta.h1, l.inter, l.interB, ta.interPre, ta.interAct);
+        ops.linear(ta.interAct, l.out, l.outB, ta.ffnSum);
+        if (dropout != null) ops.dropout(ta.ffnSum, dropout, Dropout.siteCode(i, Dropout.SITE_FFN_OUTPUT), tokensPerRow);
+        ops.add(ta.ffnSum, ta.h1);
+        ops.layerNorm(ta.ffnSum, l.ln2g, l.ln2b, config.layerNormEps(), ta.out);
+        record("layer." + i + ".output", ta.out);
+        return ta.out;
     }
 
     /**
@@ -383,17 +469,17 @@ public final class BertModel implements AutoCloseable {
         for (int i = params.layers.length - 1; i >= 0; i--) {
             Layer l = params.layers[i], gl = g.layers[i];
             LayerActs la = a.layers[i];
-            Tensor in = i == 0 ? a.embOut : a.layers[i - 1].out;
+            Tensor in = i == 0 ? a.embOut : a.layers[i - 1].tail.out;
             // d.dx holds dLoss/d(out). Feed-forward block: out = LN2(h1 + dropout(dense(gelu(dense(h1))))).
-            ops.layerNormBackward(la.ffnSum, l.ln2g, config.layerNormEps(), d.dx, d.dSum, gl.ln2g, gl.ln2b);
+            ops.layerNormBackward(la.tail.ffnSum, l.ln2g, config.layerNormEps(), d.dx, d.dSum, gl.ln2g, gl.ln2b);
             ops.copy(d.dSum, d.dBranch);
             if (dropout != null) ops.dropout(d.dBranch, dropout, Dropout.siteCode(i, Dropout.SITE_FFN_OUTPUT), t);
-            ops.linearBackward(la.interAct, l.out, d.dBranch, d.dInter, false, gl.out, gl.outB);
-            ops.geluBackward(la.interPre, d.dInter, d.dInter);
+            ops.linearBackward(la.tail.interAct, l.out, d.dBranch, d.dInter, false, gl.out, gl.outB);
+            ops.geluBackward(la.tail.interPre, d.dInter, d.dInter);
             ops.copy(d.dSum, d.dH1); // the residual path
-            ops.linearBackward(la.h1, l.inter, d.dInter, d.dH1, true, gl.inter, gl.interB);
+            ops.linearBackward(la.tail.h1, l.inter, d.dInter, d.dH1, true, gl.inter, gl.interB);
             // Self-attention block: h1 = LN1(in + dropout(dense(attention(in)))).
-            ops.layerNormBackward(la.attnSum, l.ln1g, config.layerNormEps(), d.dH1, d.dSum, gl.ln1g, gl.ln1b);
+            ops.layerNormBackward(la.tail.attnSum, l.ln1g, config.layerNormEps(), d.dH1, d.dSum, gl.ln1g, gl.ln1b);
             ops.copy(d.dSum, d.dBranch);
             if (dropout != null) ops.dropout(d.dBranch, dropout, Dropout.siteCode(i, Dropout.SITE_ATTENTION_OUTPUT), t);
             ops.linearBackward(la.ctx, l.attnOut, d.dBranch, d.dCtx, false, gl.attnOut, gl.attnOutB);
@@ -412,10 +498,17 @@ public final class BertModel implements AutoCloseable {
         lastBatch = null; // the activations belong to one backward pass
     }
 
-    /** The last forward pass's final hidden states, [rows * seqLen, hidden] row-major. */
+    /**
+     * The final hidden states of the last forward pass that computed every token (a training
+     * pass, {@link #hiddenStates}, or logits with the [CLS]-only last layer off), [rows * seqLen,
+     * hidden] row-major.
+     */
     public float[] lastHidden() {
         if (act == null) throw new IllegalStateException("no forward pass yet");
-        return host(act.layers[act.layers.length - 1].out);
+        if (!lastHiddenValid) {
+            throw new IllegalStateException("the last forward pass finished its last layer on the [CLS] rows only: call hiddenStates");
+        }
+        return host(act.layers[act.layers.length - 1].tail.out);
     }
 
     private AttentionShape shape(int rows, int t) {

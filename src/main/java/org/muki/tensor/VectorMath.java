@@ -91,7 +91,8 @@ final class VectorMath {
 
     /**
      * x = x * Phi(x) on [from, to), with erf from the same Numerical Recipes erfc fit as
-     * {@link Erf}, evaluated in float lanes (agrees with the scalar form to about 1e-6).
+     * {@link Erf}, evaluated in float lanes (agrees with the scalar form to about 1e-6); every
+     * element, the tail's included, goes through the lanes.
      */
     static void gelu(float[] x, int from, int to) {
         // Vector operands throughout (static constants, no arrays of vectors): scalar operands and
@@ -121,7 +122,15 @@ final class VectorMath {
             }
             i += n;
         }
-        for (; i < to; i++) x[i] = Erf.gelu(x[i]);
+        if (i < to) {
+            // The tail through the same lanes (zero-padded), not the scalar form: an element's
+            // GELU must not depend on where its row starts in the array (a [CLS] row alone or
+            // in a batch of tokens).
+            float[] pad = new float[S.length()];
+            System.arraycopy(x, i, pad, 0, to - i);
+            gelu(pad, 0, pad.length);
+            System.arraycopy(pad, 0, x, i, to - i);
+        }
     }
 
     /**

@@ -1,6 +1,7 @@
 package org.muki.model;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.muki.TestSupport.assertClose;
 
@@ -156,6 +157,35 @@ class BertModelFixtureTest {
                 for (int j = 0; j < labels; j++) manual[j] += p[j] / f.samples;
             }
             for (int j = 0; j < labels; j++) assertEquals(manual[j], mean[j], 1e-12);
+        }
+    }
+
+    /**
+     * Without a trace, logits finish the last layer on the [CLS] rows only; with that switched
+     * off, or through hiddenStates, every token is computed. All three agree with PyTorch.
+     */
+    @ParameterizedTest(name = "{0} on {1}")
+    @MethodSource("cases")
+    void clsOnlyLastLayerAndAllTokenPassesMatchPyTorch(String name, String backend) throws IOException {
+        Fixture f = load(name);
+        BertConfig c = f.checkpoint.config();
+        SafeTensors expected = SafeTensors.open(f.dir.resolve("trace.safetensors"));
+        try (Ops ops = Backends.create(backend, 2)) {
+            float[] lastLayer = expected.readFloat("layer." + (c.numLayers() - 1) + ".output").data();
+            BertModel model = new BertModel(c, f.checkpoint.weights(), ops);
+            assertClose(flat(f.logits), model.logits(f.batch), 1e-4, name + "/" + backend + " [CLS]-only logits");
+            assertThrows(IllegalStateException.class, model::lastHidden, "a [CLS]-only pass has no full last layer");
+            assertClose(lastLayer, model.hiddenStates(f.batch), 1e-4, name + "/" + backend + " hiddenStates");
+            float[] mcCls = model.mcLogits(f.batch, f.samples, f.seed, c.hiddenDropout(), c.attentionDropout());
+
+            model.setClsOnlyLastLayer(false);
+            assertClose(flat(f.logits), model.logits(f.batch), 1e-4, name + "/" + backend + " all-token logits");
+            assertClose(lastLayer, model.lastHidden(), 1e-4, name + "/" + backend + " lastHidden");
+            float[] mcAll = model.mcLogits(f.batch, f.samples, f.seed, c.hiddenDropout(), c.attentionDropout());
+            // Same masks either way: the [CLS] rows' dropout coordinates do not depend on the pruning.
+            assertClose(mcAll, mcCls, 1e-5, name + "/" + backend + " MC logits, [CLS]-only vs all tokens");
+        } finally {
+            expected.close();
         }
     }
 }

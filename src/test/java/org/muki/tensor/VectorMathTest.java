@@ -47,6 +47,28 @@ class VectorMathTest {
     }
 
     @Test
+    void geluOfARowDoesNotDependOnWhereItSitsInTheRange() {
+        // The feed-forward GELU runs over ranges of several rows; a row alone (as a [CLS]-only
+        // last layer computes it) must give the same bits as that row inside such a range,
+        // whichever elements fall into the range's tail.
+        java.util.Random random = new java.util.Random(3);
+        float[] row = new float[37];
+        for (int i = 0; i < row.length; i++) row[i] = (float) (random.nextGaussian() * 3);
+        float[] alone = row.clone();
+        VectorMath.gelu(alone, 0, alone.length);
+        int copies = 17;
+        float[] block = new float[copies * row.length];
+        for (int r = 0; r < copies; r++) System.arraycopy(row, 0, block, r * row.length, row.length);
+        VectorMath.gelu(block, 0, block.length);
+        for (int r = 0; r < copies; r++) {
+            for (int i = 0; i < row.length; i++) {
+                assertEquals(Float.floatToIntBits(alone[i]), Float.floatToIntBits(block[r * row.length + i]),
+                        "gelu(" + row[i] + ") in row " + r);
+            }
+        }
+    }
+
+    @Test
     void layerNormRowMatchesTheDoubleReference() {
         java.util.Random random = new java.util.Random(3);
         for (int w : new int[] {1, 7, 16, 37, 256, 771}) {
