@@ -1,10 +1,14 @@
-// Multi-head self-attention for q, k, v of [batch * seqLen, heads * headDim] (head h in columns
-// [h * headDim, (h + 1) * headDim)), probabilities of [batch * heads * seqLen, seqLen]. Dropout
-// on the probabilities uses element (head * maxPositions + query) * maxPositions + key of the
-// batch row, as the Java backends do. Needs philox.cl.
+// Multi-head self-attention for k, v of [batch * seqLen, heads * headDim] (head h in columns
+// [h * headDim, (h + 1) * headDim)), q and the context of [batch * queries, heads * headDim] (the
+// first `queries` positions of each row), probabilities of [batch * heads * queries, seqLen]. The
+// forward kernels take `queries`; the backward ones need every position (queries = seqLen).
+// Dropout on the probabilities uses element (head * maxPositions + query) * maxPositions + key of
+// the batch row, as the Java backends do. Needs philox.cl.
 
-#define QKV(n, token, head) (((size_t)(n) * seqLen + (token)) * (heads * headDim) + (size_t)(head) * headDim)
-#define PROB(nh, query) (((size_t)(nh) * seqLen + (query)) * seqLen)
+#define ROW(n, token, head, rows) (((size_t)(n) * (rows) + (token)) * (heads * headDim) + (size_t)(head) * headDim)
+#define QKV(n, token, head) ROW(n, token, head, seqLen)
+#define PROB_OF(nh, query, queries) (((size_t)(nh) * (queries) + (query)) * seqLen)
+#define PROB(nh, query) PROB_OF(nh, query, seqLen)
 
 inline float attention_multiplier(int n, int head, int query, int key, int maxPositions,
                                   __global const int* instanceKey, __global const int* sample,
@@ -15,27 +19,27 @@ inline float attention_multiplier(int n, int head, int query, int key, int maxPo
 
 // probs[nh, q, k] = q . k / sqrt(headDim) + maskAdd[n, k]
 __kernel void attention_scores(__global const float* q, __global const float* k, __global const float* maskAdd,
-                               __global float* probs, const int batch, const int seqLen, const int heads,
-                               const int headDim, const float scale) {
+                               __global float* probs, const int batch, const int seqLen, const int queries,
+                               const int heads, const int headDim, const float scale) {
     int key = get_global_id(0), query = get_global_id(1), nh = get_global_id(2);
-    if (key >= seqLen || query >= seqLen || nh >= batch * heads) return;
+    if (key >= seqLen || query >= queries || nh >= batch * heads) return;
     int n = nh / heads, head = nh % heads;
-    __global const float* qr = q + QKV(n, query, head);
+    __global const float* qr = q + ROW(n, query, head, queries);
     __global const float* kr = k + QKV(n, key, head);
     float s = 0.0f;
     for (int d = 0; d < headDim; d++) s = fma(qr[d], kr[d], s);
-    probs[PROB(nh, query) + key] = s * scale + maskAdd[n * seqLen + key];
+    probs[PROB_OF(nh, query, queries) + key] = s * scale + maskAdd[n * seqLen + key];
 }
 
 // Softmax of each row in place; with dropout, weights gets the dropped copy (probs keeps the
 // softmax for the backward pass).
 __kernel void attention_softmax(__global float* probs, __global float* weights, const int batch, const int seqLen,
-                                const int heads, const int maxPositions, const int drop,
+                                const int queries, const int heads, const int maxPositions, const int drop,
                                 __global const int* instanceKey, __global const int* sample,
                                 const uint site, const uint k0, const uint k1, const uint threshold, const float keepScale) {
     int query = get_global_id(0), nh = get_global_id(1);
-    if (query >= seqLen || nh >= batch * heads) return;
-    __global float* p = probs + PROB(nh, query);
+    if (query >= queries || nh >= batch * heads) return;
+    __global float* p = probs + PROB_OF(nh, query, queries);
     float max = -INFINITY;
     for (int c = 0; c < seqLen; c++) max = fmax(max, p[c]);
     float sum = 0.0f;
@@ -44,7 +48,7 @@ __kernel void attention_softmax(__global float* probs, __global float* weights, 
     for (int c = 0; c < seqLen; c++) p[c] *= inv;
     if (drop) {
         int n = nh / heads, head = nh % heads;
-        __global float* w = weights + PROB(nh, query);
+        __global float* w = weights + PROB_OF(nh, query, queries);
         for (int c = 0; c < seqLen; c++) {
             w[c] = p[c] * attention_multiplier(n, head, query, c, maxPositions, instanceKey, sample,
                                                site, k0, k1, threshold, keepScale);
@@ -54,14 +58,14 @@ __kernel void attention_softmax(__global float* probs, __global float* weights, 
 
 // context[n, q, head] = sum over keys of weights[nh, q, k] v[n, k, head]; also dQ = dS k
 __kernel void attention_context(__global const float* weights, __global const float* v, __global float* context,
-                                const int batch, const int seqLen, const int heads, const int headDim) {
+                                const int batch, const int seqLen, const int queries, const int heads, const int headDim) {
     int d = get_global_id(0), query = get_global_id(1), nh = get_global_id(2);
-    if (d >= headDim || query >= seqLen || nh >= batch * heads) return;
+    if (d >= headDim || query >= queries || nh >= batch * heads) return;
     int n = nh / heads, head = nh % heads;
-    __global const float* w = weights + PROB(nh, query);
+    __global const float* w = weights + PROB_OF(nh, query, queries);
     float s = 0.0f;
     for (int key = 0; key < seqLen; key++) s = fma(w[key], v[QKV(n, key, head) + d], s);
-    context[QKV(n, query, head) + d] = s;
+    context[ROW(n, query, head, queries) + d] = s;
 }
 
 // mask[nh, q, k] = the dropout multiplier of that probability (backward pass only).

@@ -77,8 +77,8 @@ public final class BertModel implements AutoCloseable {
         final boolean training;
         final Tensor emb, embLn, embOut, cls, pooled, pooledDrop, logits;
         final LayerActs[] layers;
-        /** Inference only: the last layer after its attention, for the [CLS] rows alone. */
-        final Tensor clsContext, clsInput;
+        /** Inference only: the last layer's [CLS] rows (its queries, attention and the rest). */
+        final Tensor clsInput, clsQuery, clsProbs, clsContext;
         final TailActs clsTail;
 
         Activations(Ops ops, BertConfig c, int instances, int rows, int seqLen, boolean training) {
@@ -100,8 +100,10 @@ public final class BertModel implements AutoCloseable {
                 LayerActs shared = new LayerActs(ops, c, rows, seqLen, false, ops.allocate(tokens, h));
                 java.util.Arrays.fill(layers, shared);
             }
-            clsContext = training ? null : ops.allocate(rows, h);
             clsInput = training ? null : ops.allocate(rows, h);
+            clsQuery = training ? null : ops.allocate(rows, h);
+            clsProbs = training ? null : ops.allocate(rows * c.numHeads(), seqLen);
+            clsContext = training ? null : ops.allocate(rows, h);
             clsTail = training ? null : new TailActs(ops, c, rows, false, ops.allocate(rows, h));
             cls = ops.allocate(rows, h);
             pooled = ops.allocate(rows, h);
@@ -113,8 +115,7 @@ public final class BertModel implements AutoCloseable {
             for (LayerActs l : layers) l.release(ops); // release is idempotent: shared buffers are fine
             for (Tensor t : new Tensor[] {emb, embLn, embOut, cls, pooled, pooledDrop, logits}) ops.release(t);
             if (clsTail != null) {
-                ops.release(clsContext);
-                ops.release(clsInput);
+                for (Tensor t : new Tensor[] {clsInput, clsQuery, clsProbs, clsContext}) ops.release(t);
                 clsTail.release(ops);
             }
         }
@@ -275,9 +276,9 @@ public final class BertModel implements AutoCloseable {
     }
 
     /**
-     * The classifier reads the [CLS] token alone, so after the last layer's attention the logits
-     * need only the [CLS] rows: its output projection, LayerNorms and feed-forward block run on
-     * 1/seqLen of the rows. On by default for {@link #logits} and {@link #mcLogits}; off, the
+     * The classifier reads the [CLS] token alone, so the logits need only the last layer's [CLS]
+     * rows: there every token is still a key and a value, but the queries, the attention's
+     * output projection, the LayerNorms and the feed-forward block run on 1/seqLen of the rows. On by default for {@link #logits} and {@link #mcLogits}; off, the
      * last layer computes every token as Hugging Face's model does (the same logits up to
      * float rounding), for like-for-like benchmarks. A trace always computes every token.
      */
@@ -370,22 +371,25 @@ public final class BertModel implements AutoCloseable {
         if (dropout != null) ops.dropout(a.embOut, dropout, Dropout.siteCode(0, Dropout.SITE_EMBEDDINGS), t);
 
         AttentionShape shape = shape(rows, t);
+        AttentionShape clsShape = new AttentionShape(rows, t, config.numHeads(), config.headDim(), config.maxPositions(), 1);
         Tensor x = a.embOut;
         for (int i = 0; i < params.layers.length; i++) {
             Layer l = params.layers[i];
             LayerActs la = a.layers[i];
-            // Self-attention over every token; layerTail does the rest of the layer.
-            ops.linear(x, l.q, l.qb, la.q);
+            // Self-attention: every token is a key and a value; layerTail does the rest of the layer.
+            int site = Dropout.siteCode(i, Dropout.SITE_ATTENTION_PROBS);
             ops.linear(x, l.k, l.kb, la.k);
             ops.linear(x, l.v, l.vb, la.v);
-            ops.attention(la.q, la.k, la.v, maskAdd, shape, dropout,
-                    Dropout.siteCode(i, Dropout.SITE_ATTENTION_PROBS), la.probs, la.ctx);
             if (clsOnly && i == params.layers.length - 1) {
-                // Rows are independent after the attention: finish only those the classifier reads.
-                ops.gatherRows(la.ctx, first, a.clsContext);
+                // The classifier reads the [CLS] rows alone, and outside the keys and values a
+                // token's row depends on no other row: the last layer runs [CLS] queries only.
                 ops.gatherRows(x, first, a.clsInput);
+                ops.linear(a.clsInput, l.q, l.qb, a.clsQuery);
+                ops.attention(a.clsQuery, la.k, la.v, maskAdd, clsShape, dropout, site, a.clsProbs, a.clsContext);
                 x = layerTail(i, a.clsContext, a.clsInput, dropout, 1, a.clsTail);
             } else {
+                ops.linear(x, l.q, l.qb, la.q);
+                ops.attention(la.q, la.k, la.v, maskAdd, shape, dropout, site, la.probs, la.ctx);
                 x = layerTail(i, la.ctx, x, dropout, t, la.tail);
             }
         }

@@ -363,21 +363,21 @@ public final class JavaOps implements Ops {
     public void attention(Tensor tq, Tensor tk, Tensor tv, float[] maskAdd, AttentionShape s,
                           Dropout dropout, int siteCode, Tensor tprobs, Tensor tctx) {
         JTensor q = j(tq), k = j(tk), v = j(tv), probs = j(tprobs), ctx = j(tctx);
-        int t = s.seqLen(), h = s.hidden(), dh = s.headDim();
-        require(q.rows == s.batch() * t && q.cols == h && probs.rows == s.batch() * s.heads() * t
-                && probs.cols == t && ctx.rows == q.rows && ctx.cols == h && maskAdd.length == s.batch() * t,
-                "attention: shapes");
+        int t = s.seqLen(), nq = s.queries(), h = s.hidden(), dh = s.headDim();
+        require(q.rows == s.batch() * nq && q.cols == h && k.rows == s.batch() * t && v.rows == k.rows
+                && probs.rows == s.batch() * s.heads() * nq && probs.cols == t && ctx.rows == q.rows && ctx.cols == h
+                && maskAdd.length == s.batch() * t, "attention: shapes");
         float scale = (float) (1.0 / Math.sqrt(dh));
         boolean drop = dropout != null && dropout.attentionP() > 0f;
         parallel.range(s.batch() * s.heads(), 1, (from, to) -> {
             float[] mask = drop ? new float[t] : null;
-            float[] dropped = drop ? new float[t * t] : null;
+            float[] dropped = drop ? new float[nq * t] : null;
             for (int nh = from; nh < to; nh++) {
                 int n = nh / s.heads(), head = nh % s.heads();
-                int io = n * t * h + head * dh;
-                int po = nh * t * t;
-                gemm.run(t, t, dh, q.data, io, h, false, k.data, io, h, true, probs.data, po, t, scale, 0f);
-                for (int row = 0; row < t; row++) {
+                int qo = n * nq * h + head * dh, kvo = n * t * h + head * dh;
+                int po = nh * nq * t;
+                gemm.run(nq, t, dh, q.data, qo, h, false, k.data, kvo, h, true, probs.data, po, t, scale, 0f);
+                for (int row = 0; row < nq; row++) {
                     int ro = po + row * t;
                     float sum = 0f;
                     if (vector) {
@@ -407,7 +407,7 @@ public final class JavaOps implements Ops {
                 // probs keeps the softmax before dropout (what the backward pass needs).
                 float[] pa = drop ? dropped : probs.data;
                 int pOff = drop ? 0 : po;
-                gemm.run(t, dh, t, pa, pOff, t, false, v.data, io, h, false, ctx.data, io, h, 1f, 0f);
+                gemm.run(nq, dh, t, pa, pOff, t, false, v.data, kvo, h, false, ctx.data, qo, h, 1f, 0f);
             }
         });
     }
@@ -416,6 +416,7 @@ public final class JavaOps implements Ops {
     public void attentionBackward(Tensor tq, Tensor tk, Tensor tv, AttentionShape s, Dropout dropout, int siteCode,
                                   Tensor tprobs, Tensor tdC, Tensor tdQ, Tensor tdK, Tensor tdV) {
         JTensor q = j(tq), k = j(tk), v = j(tv), probs = j(tprobs), dC = j(tdC), dQ = j(tdQ), dK = j(tdK), dV = j(tdV);
+        s.requireEveryQuery("attentionBackward");
         int t = s.seqLen(), h = s.hidden(), dh = s.headDim();
         float scale = (float) (1.0 / Math.sqrt(dh));
         boolean drop = dropout != null && dropout.attentionP() > 0f;

@@ -250,36 +250,37 @@ public final class Nd4jOps implements Ops {
     @Override
     public void attention(Tensor tq, Tensor tk, Tensor tv, float[] maskAdd, AttentionShape s,
                           Dropout dropout, int siteCode, Tensor tprobs, Tensor tctx) {
-        int b = s.batch(), t = s.seqLen(), heads = s.heads(), dh = s.headDim();
-        INDArray q4 = heads(tq, s), k4 = heads(tk, s), v4 = heads(tv, s);
+        int b = s.batch(), t = s.seqLen(), nq = s.queries(), heads = s.heads(), dh = s.headDim();
+        INDArray q4 = heads(tq, s, nq), k4 = heads(tk, s, t), v4 = heads(tv, s, t);
         INDArray probs = a(tprobs);
-        INDArray scores4 = probs.reshape('c', b, heads, t, t);
+        INDArray scores4 = probs.reshape('c', b, heads, nq, t);
         Nd4j.matmul(q4, k4, scores4, false, true, false);
         probs.muli(1.0 / Math.sqrt(dh));
         INDArray mask = scratch("attn-mask", b, t);
         mask.data().setData(maskAdd);
-        INDArray byBatch = probs.reshape('c', b, heads * t, t);
+        INDArray byBatch = probs.reshape('c', b, heads * nq, t);
         Nd4j.exec(new BroadcastAddOp(byBatch, mask, byBatch, 0, 2));
         Nd4j.exec(new SoftMax(probs, probs, 1));
 
         INDArray weights = probs;
         if (dropout != null && dropout.attentionP() > 0f) {
             float[] keep = attentionKeep(dropout, siteCode, s);
-            weights = scratch("attn-dropped", (long) b * heads * t, t);
+            weights = scratch("attn-dropped", (long) b * heads * nq, t);
             weights.data().setData(keep);
             weights.muli(probs);
         }
-        INDArray context4 = scratch("attn-context", b, heads, t, dh);
-        Nd4j.matmul(weights.reshape('c', b, heads, t, t), v4, context4, false, false, false);
-        heads(tctx, s).assign(context4);
+        INDArray context4 = scratch("attn-context", b, heads, nq, dh);
+        Nd4j.matmul(weights.reshape('c', b, heads, nq, t), v4, context4, false, false, false);
+        heads(tctx, s, nq).assign(context4);
     }
 
     @Override
     public void attentionBackward(Tensor tq, Tensor tk, Tensor tv, AttentionShape s, Dropout dropout, int siteCode,
                                   Tensor tprobs, Tensor tdC, Tensor tdQ, Tensor tdK, Tensor tdV) {
+        s.requireEveryQuery("attentionBackward");
         int b = s.batch(), t = s.seqLen(), heads = s.heads(), dh = s.headDim();
         long bht = (long) b * heads * t;
-        INDArray q4 = heads(tq, s), k4 = heads(tk, s), v4 = heads(tv, s), dC4 = heads(tdC, s);
+        INDArray q4 = heads(tq, s, t), k4 = heads(tk, s, t), v4 = heads(tv, s, t), dC4 = heads(tdC, s, t);
         INDArray probs = a(tprobs);
         INDArray weights = probs;
         INDArray mask = null;
@@ -292,7 +293,7 @@ public final class Nd4jOps implements Ops {
         INDArray tmp = scratch("attn-context", b, heads, t, dh);
         // context = weights v  =>  dV = weights^T dC, dWeights = dC v^T
         Nd4j.matmul(weights.reshape('c', b, heads, t, t), dC4, tmp, true, false, false);
-        heads(tdV, s).assign(tmp);
+        heads(tdV, s, t).assign(tmp);
         INDArray dP = scratch("attn-dp", bht, t);
         Nd4j.matmul(dC4, v4, dP.reshape('c', b, heads, t, t), false, true, false);
         if (mask != null) dP.muli(mask);
@@ -302,25 +303,26 @@ public final class Nd4jOps implements Ops {
         dP.subiColumnVector(dot.reshape(bht, 1)).muli(probs).muli(1.0 / Math.sqrt(dh));
         INDArray dS4 = dP.reshape('c', b, heads, t, t);
         Nd4j.matmul(dS4, k4, tmp, false, false, false);
-        heads(tdQ, s).assign(tmp);
+        heads(tdQ, s, t).assign(tmp);
         Nd4j.matmul(dS4, q4, tmp, true, false, false);
-        heads(tdK, s).assign(tmp);
+        heads(tdK, s, t).assign(tmp);
     }
 
     /** [batch * seqLen, hidden] viewed as [batch, heads, seqLen, headDim]. */
-    private static INDArray heads(Tensor t, AttentionShape s) {
-        return a(t).reshape('c', s.batch(), s.seqLen(), s.heads(), s.headDim()).permute(0, 2, 1, 3);
+    /** [batch * positions, hidden] viewed as [batch, heads, positions, headDim]. */
+    private static INDArray heads(Tensor t, AttentionShape s, int positions) {
+        return a(t).reshape('c', s.batch(), positions, s.heads(), s.headDim()).permute(0, 2, 1, 3);
     }
 
-    /** Keep multipliers of every attention probability, [batch * heads * seqLen, seqLen] row-major. */
+    /** Keep multipliers of every attention probability, [batch * heads * queries, seqLen] row-major. */
     private static float[] attentionKeep(Dropout dropout, int siteCode, AttentionShape s) {
-        int b = s.batch(), heads = s.heads(), t = s.seqLen();
-        float[] keep = new float[b * heads * t * t];
+        int b = s.batch(), heads = s.heads(), t = s.seqLen(), nq = s.queries();
+        float[] keep = new float[b * heads * nq * t];
         for (int n = 0; n < b; n++) {
             for (int h = 0; h < heads; h++) {
-                for (int row = 0; row < t; row++) {
+                for (int row = 0; row < nq; row++) {
                     long e0 = ((long) h * s.maxPositions() + row) * s.maxPositions();
-                    dropout.fill(n, siteCode, dropout.attentionP(), e0, t, keep, ((n * heads + h) * t + row) * t);
+                    dropout.fill(n, siteCode, dropout.attentionP(), e0, t, keep, ((n * heads + h) * nq + row) * t);
                 }
             }
         }

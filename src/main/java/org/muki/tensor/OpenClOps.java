@@ -420,17 +420,17 @@ public final class OpenClOps implements Ops {
     @Override
     public void attention(Tensor q, Tensor k, Tensor v, float[] maskAdd, AttentionShape s, Dropout dropout, int siteCode,
                           Tensor probs, Tensor context) {
-        int t = s.seqLen(), bh = s.batch() * s.heads();
-        require(q.rows() == s.batch() * t && q.cols() == s.hidden() && probs.rows() == bh * t && probs.cols() == t
-                && context.rows() == q.rows() && context.cols() == s.hidden() && maskAdd.length == s.batch() * t,
-                "attention: shapes");
+        int t = s.seqLen(), nq = s.queries(), bh = s.batch() * s.heads();
+        require(q.rows() == s.batch() * nq && q.cols() == s.hidden() && k.rows() == s.batch() * t && v.rows() == k.rows()
+                && probs.rows() == bh * nq && probs.cols() == t && context.rows() == q.rows() && context.cols() == s.hidden()
+                && maskAdd.length == s.batch() * t, "attention: shapes");
         float scale = (float) (1.0 / Math.sqrt(s.headDim()));
         boolean drop = dropout != null && dropout.attentionP() > 0f;
-        launch("attention_scores", range(t, t, bh), q, k, maskAdd(maskAdd), probs, s.batch(), t, s.heads(), s.headDim(), scale);
+        launch("attention_scores", range(t, nq, bh), q, k, maskAdd(maskAdd), probs, s.batch(), t, nq, s.heads(), s.headDim(), scale);
         cl_mem weights = drop ? scratch("attentionWeights", probs.size() * Sizeof.cl_float) : c(probs).buffer();
-        launch("attention_softmax", range(t, bh), withDropout(new Object[] {probs, weights, s.batch(), t, s.heads(),
+        launch("attention_softmax", range(nq, bh), withDropout(new Object[] {probs, weights, s.batch(), t, nq, s.heads(),
                 s.maxPositions(), drop}, dropout, siteCode, drop));
-        launch("attention_context", range(s.headDim(), t, bh), weights, v, context, s.batch(), t, s.heads(), s.headDim());
+        launch("attention_context", range(s.headDim(), nq, bh), weights, v, context, s.batch(), t, nq, s.heads(), s.headDim());
     }
 
     /** Appends the attention dropout arguments (keys, site, seed words, threshold, scale). */
@@ -452,6 +452,7 @@ public final class OpenClOps implements Ops {
     @Override
     public void attentionBackward(Tensor q, Tensor k, Tensor v, AttentionShape s, Dropout dropout, int siteCode,
                                   Tensor probs, Tensor dContext, Tensor dQ, Tensor dK, Tensor dV) {
+        s.requireEveryQuery("attentionBackward");
         int t = s.seqLen(), bh = s.batch() * s.heads(), dh = s.headDim();
         boolean drop = dropout != null && dropout.attentionP() > 0f;
         long bytes = probs.size() * Sizeof.cl_float;
@@ -466,7 +467,7 @@ public final class OpenClOps implements Ops {
         launch("attention_dp", range(t, t, bh), dContext, v, mask, drop, dP, s.batch(), t, s.heads(), dh);
         launch("attention_softmax_backward", range(t, bh), probs, dP, s.batch(), t, s.heads(), (float) (1.0 / Math.sqrt(dh)));
         // scores = q k^T  =>  dQ = dS k (the context product), dK = dS^T q (the dV product, no mask)
-        launch("attention_context", range(dh, t, bh), dP, k, dQ, s.batch(), t, s.heads(), dh);
+        launch("attention_context", range(dh, t, bh), dP, k, dQ, s.batch(), t, t, s.heads(), dh);
         launch("attention_weighted_keys", range(dh, t, bh), dP, mask, false, q, dK, s.batch(), t, s.heads(), dh);
     }
 

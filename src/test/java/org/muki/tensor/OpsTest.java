@@ -26,6 +26,10 @@ class OpsTest {
         return Stream.of(JAVA, ND4J, OPENCL);
     }
 
+    static Stream<Ops> all() {
+        return Stream.of(REFERENCE, JAVA, ND4J, OPENCL);
+    }
+
     @AfterAll
     static void close() {
         REFERENCE.close();
@@ -196,5 +200,43 @@ class OpsTest {
                 assertClose(ctx[0], ctx[1], 1e-4, what + " context");
             }
         }
+    }
+
+    /**
+     * With fewer queries (the first positions of each row), every backend gives exactly those
+     * rows of its own full attention: the same probabilities, dropout and context.
+     */
+    @ParameterizedTest(name = "{0}", autoCloseArguments = false)
+    @MethodSource("all")
+    void attentionOnTheFirstQueriesIsThoseRowsOfTheFullAttention(Ops ops) {
+        int t = 19, batch = 3;
+        AttentionShape full = new AttentionShape(batch, t, 3, 12, 64);
+        int h = full.hidden(), rows = batch * t;
+        float[] q = random(rows * h, 22, 1f), k = random(rows * h, 23, 1f), v = random(rows * h, 24, 1f);
+        float[] mask = new float[batch * t];
+        for (int j = 11; j < t; j++) mask[2 * t + j] = -Float.MAX_VALUE; // row 2 is padded
+        Dropout d = new Dropout(5, 0.1f, 0.3f, new int[] {4, 5, 6}, new int[] {0, 1, 2});
+        Tensor p = ops.allocate(batch * full.heads() * t, t), c = ops.allocate(rows, h);
+        ops.attention(ops.upload(q, rows, h), ops.upload(k, rows, h), ops.upload(v, rows, h), mask, full, d, 9, p, c);
+        float[] allProbs = get(ops, p), allCtx = get(ops, c);
+        for (int nq : new int[] {1, 4}) {
+            AttentionShape s = new AttentionShape(batch, t, 3, 12, 64, nq);
+            float[] firstQ = new float[batch * nq * h], wantCtx = new float[batch * nq * h];
+            float[] wantProbs = new float[batch * full.heads() * nq * t];
+            for (int n = 0; n < batch; n++) {
+                System.arraycopy(q, n * t * h, firstQ, n * nq * h, nq * h);
+                System.arraycopy(allCtx, n * t * h, wantCtx, n * nq * h, nq * h);
+                for (int head = 0; head < full.heads(); head++) {
+                    int nh = n * full.heads() + head;
+                    System.arraycopy(allProbs, nh * t * t, wantProbs, nh * nq * t, nq * t);
+                }
+            }
+            Tensor p1 = ops.allocate(batch * full.heads() * nq, t), c1 = ops.allocate(batch * nq, h);
+            ops.attention(ops.upload(firstQ, batch * nq, h), ops.upload(k, rows, h), ops.upload(v, rows, h), mask, s, d, 9, p1, c1);
+            assertClose(wantProbs, get(ops, p1), 1e-6, ops.name() + " probs of the first " + nq + " queries");
+            assertClose(wantCtx, get(ops, c1), 1e-5, ops.name() + " context of the first " + nq + " queries");
+        }
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> new AttentionShape(batch, t, 3, 12, 64, t + 1), "more queries than positions");
     }
 }
