@@ -9,7 +9,11 @@ machine's setting halves OpenBLAS's speed for ND4J and PyTorch alike); glibc's m
 thresholds are raised for PyTorch (as measured best in the shared notes). Needs the jar
 (`mvn -B -q package -DskipTests`) and Debian's python3-torch with libopenblas0-openmp.
 
-Usage: python3 tools/compare_pytorch.py [--shapes tiny,mini,small] [--backends java,nd4j]
+A backend name with the suffix "/all-tokens" (java/all-tokens) runs `./muki bench --all-tokens`:
+the last layer on every token as PyTorch's BertForSequenceClassification computes it, instead of
+the [CLS] rows the classifier reads (the like-for-like column).
+
+Usage: python3 tools/compare_pytorch.py [--shapes tiny,mini,small] [--backends java,java/all-tokens,nd4j]
        [--modes eval,mc] [--threads 2] [--seconds 10] [--warmup 3] [--batch 32] [--seq 128] [--mc-samples 16]
        [--python /usr/bin/python3] [--json bench/compare.json]
 """
@@ -31,9 +35,14 @@ def clean_env(extra=None):
 
 
 def muki(shape, backend, mode, a):
-    cmd = [os.path.join(ROOT, "muki"), "bench", "--shape", shape, "--backend", backend, "--mode", mode,
+    name, _, variant = backend.partition("/")
+    if variant not in ("", "all-tokens"):
+        sys.exit("unknown backend variant '%s' in '%s' (only /all-tokens)" % (variant, backend))
+    cmd = [os.path.join(ROOT, "muki"), "bench", "--shape", shape, "--backend", name, "--mode", mode,
            "--batch", str(a.batch), "--seq", str(a.seq), "--mc-samples", str(a.mc_samples),
            "--threads", str(a.threads), "--seconds", str(a.seconds), "--warmup", str(a.warmup)]
+    if variant:
+        cmd.append("--all-tokens")
     out = subprocess.run(cmd, env=clean_env(), capture_output=True, text=True)
     last = out.stdout.strip().splitlines()[-1] if out.stdout.strip() else ""
     if out.returncode != 0 or not last.startswith("sequences/s: "):
@@ -58,7 +67,7 @@ def torch(shape, a):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--shapes", default="tiny,mini,small")
-    ap.add_argument("--backends", default="java,nd4j")
+    ap.add_argument("--backends", default="java,java/all-tokens,nd4j")
     ap.add_argument("--modes", default="eval,mc")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--seconds", type=float, default=10)

@@ -31,7 +31,7 @@ import org.muki.train.Optimizer;
 
 /**
  * Throughput of what users quote: one benchmark operation is one batch; multiply the reported
- * ops/s by batch (eval, train) or batch * samples (mc) for sequences/s. Shapes: tiny
+ * ops/s by batch (eval, encoder, train) or batch * samples (mc) for sequences/s. Shapes: tiny
  * L2/H128/A2/I512, mini L4/H256/A4/I1024, small L4/H512/A8/I2048, base L12/H768/A12/I3072,
  * random weights, vocabulary 30,522, two labels. Results as JSON with `-rf json`.
  */
@@ -94,10 +94,19 @@ public class MukiBenchmarks {
         bh.consume(model.mcLogits(input, samples, 42, 0.1f, 0.1f));
     }
 
-    /** One deterministic forward pass. */
+    /** One deterministic forward pass to the logits (the last layer on [CLS] rows only). */
     @Benchmark
     public void evalForward(Blackhole bh) {
         bh.consume(model.logits(input));
+    }
+
+    /**
+     * One deterministic pass of the whole encoder: every token's final hidden state, as Hugging
+     * Face's model computes it (the encoder-versus-GEMM efficiency is measured on this one).
+     */
+    @Benchmark
+    public void encoderForward(Blackhole bh) {
+        bh.consume(model.hiddenStates(input));
     }
 
     /** One student training step: forward with dropout, cross-entropy, backward, AdamW. */
