@@ -46,15 +46,18 @@ final class VectorMath {
             ERF_Q4 = FloatVector.broadcast(S, 1.188098441e-03f), ERF_Q5 = FloatVector.broadcast(S, 3.807053759e-05f);
 
     /**
-     * a[i] = e^a[i] on [from, to) for a[i] <= 88.37 (larger values give e^88.37); 0 below float's
-     * smallest normal result, as a masked softmax
-     * needs. The math sits in this one loop on purpose: as a helper taking a FloatVector it was
-     * not inlined into its callers, which then boxed every vector.
+     * a[i] = e^(a[i] - shift) on [from, to), returning the sum of the results (a softmax's
+     * numerators and their total), for a[i] - shift <= 88.37 (larger values give e^88.37); 0
+     * below float's smallest normal result, as a masked softmax needs. One pass: the shift, the
+     * exponential and the lane sums together. The math sits in this one loop on purpose: as a
+     * helper taking a FloatVector it was not inlined into its callers, which then boxed every
+     * vector.
      */
-    static void exp(float[] a, int from, int to) {
+    static float expShifted(float[] a, int from, int to, float shift) {
+        FloatVector by = FloatVector.broadcast(S, shift), sum = ZERO;
         int i = from;
         for (; i <= to - S.length(); i += S.length()) {
-            FloatVector x = FloatVector.fromArray(S, a, i);
+            FloatVector x = FloatVector.fromArray(S, a, i).sub(by);
             VectorMask<Float> underflow = x.compare(VectorOperators.LT, EXP_MIN);
             x = x.max(EXP_MIN).min(EXP_MAX);
             FloatVector shifted = x.mul(LOG2E).add(ROUNDER);
@@ -64,9 +67,16 @@ final class VectorMath {
                     .lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
             FloatVector r = x.sub(n.mul(LN2_HI)).sub(n.mul(LN2_LO));
             FloatVector p = r.fma(EXP_P0, EXP_P1).fma(r, EXP_P2).fma(r, EXP_P3).fma(r, EXP_P4).fma(r, EXP_P5);
-            p.fma(r.mul(r), r).add(ONE).mul(scale).blend(ZERO, underflow).intoArray(a, i);
+            FloatVector e = p.fma(r.mul(r), r).add(ONE).mul(scale).blend(ZERO, underflow);
+            e.intoArray(a, i);
+            sum = sum.add(e);
         }
-        for (; i < to; i++) a[i] = (float) Math.exp(a[i]);
+        float total = sum.reduceLanes(VectorOperators.ADD);
+        for (; i < to; i++) {
+            a[i] = (float) Math.exp(a[i] - shift);
+            total += a[i];
+        }
+        return total;
     }
 
     /** x[i] += add[addFrom + i - from] on [from, to), returning the largest result (a softmax's shift). */
@@ -84,15 +94,6 @@ final class VectorMath {
             m = Math.max(m, x[i]);
         }
         return m;
-    }
-
-    /** x[i] = e^(x[i] - shift) on [from, to), returning their sum (a softmax's numerators). */
-    static float expShifted(float[] x, int from, int to, float shift) {
-        for (int i = from; i < to; i++) x[i] -= shift;
-        exp(x, from, to);
-        float total = 0f;
-        for (int i = from; i < to; i++) total += x[i];
-        return total;
     }
 
     /**

@@ -13,7 +13,7 @@ class VectorMathTest {
         float[] x = new float[n];
         for (int i = 0; i < n; i++) x[i] = -120f + 208.3f * i / (n - 1); // to 88.3: above 127.5 ln 2 the result is clamped
         float[] e = x.clone();
-        VectorMath.exp(e, 0, n);
+        VectorMath.expShifted(e, 0, n, 0f);
         for (int i = 0; i < n; i++) {
             double exact = Math.exp(x[i]);
             if (exact < Float.MIN_NORMAL) {
@@ -23,10 +23,22 @@ class VectorMathTest {
                 assertEquals(exact, e[i], 3e-7 * exact, "exp(" + x[i] + ")");
             }
         }
+        // The shift is subtracted in the lanes and in the scalar tail alike.
+        float[] row = new float[37];
+        for (int i = 0; i < row.length; i++) row[i] = -5f + 0.27f * i;
+        float[] shifted = row.clone();
+        float total = VectorMath.expShifted(shifted, 0, row.length, 2.5f);
+        double sum = 0;
+        for (int i = 0; i < row.length; i++) {
+            double exact = Math.exp((double) row[i] - 2.5);
+            assertEquals(exact, shifted[i], 3e-7 * exact, "exp(" + row[i] + " - 2.5)");
+            sum += exact;
+        }
+        assertEquals(sum, total, 1e-6 * sum, "the returned sum");
         float[] masked = {-Float.MAX_VALUE, Float.NEGATIVE_INFINITY, -1e30f, 0f};
         float[] padded = new float[64];
         System.arraycopy(masked, 0, padded, 0, 4);
-        VectorMath.exp(padded, 0, 64);
+        VectorMath.expShifted(padded, 0, 64, 0f);
         assertEquals(0f, padded[0]);
         assertEquals(0f, padded[1]);
         assertEquals(0f, padded[2]);
