@@ -278,9 +278,10 @@ public final class BertModel implements AutoCloseable {
     /**
      * The classifier reads the [CLS] token alone, so the logits need only the last layer's [CLS]
      * rows: there every token is still a key and a value, but the queries, the attention's
-     * output projection, the LayerNorms and the feed-forward block run on 1/seqLen of the rows. On by default for {@link #logits} and {@link #mcLogits}; off, the
-     * last layer computes every token as Hugging Face's model does (the same logits up to
-     * float rounding), for like-for-like benchmarks. A trace always computes every token.
+     * output projection, the LayerNorms and the feed-forward block run on 1/seqLen of the rows.
+     * On by default for {@link #logits} and {@link #mcLogits}; off, the last layer computes every
+     * token as Hugging Face's model does (the same logits up to float rounding), for
+     * like-for-like benchmarks. A trace always computes every token.
      */
     public void setClsOnlyLastLayer(boolean clsOnly) {
         this.clsOnlyLastLayer = clsOnly;

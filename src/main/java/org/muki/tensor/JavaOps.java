@@ -125,7 +125,8 @@ public final class JavaOps implements Ops {
                 int r1 = Math.min(to, r0 + LINEAR_CHUNK_ROWS);
                 VectorGemm.rows(r0, r1, n, k, x.data, 0, k, panels, y.data, 0, n, 1f, 0f, bias.data);
                 if (act != null) {
-                    System.arraycopy(y.data, r0 * n, act.data, r0 * n, (r1 - r0) * n);
+                    // In eval, act is pre itself (nothing kept for a backward pass): GELU in place.
+                    if (act != y) System.arraycopy(y.data, r0 * n, act.data, r0 * n, (r1 - r0) * n);
                     VectorMath.gelu(act.data, r0 * n, r1 * n);
                 }
             }

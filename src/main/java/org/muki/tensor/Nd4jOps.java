@@ -308,7 +308,6 @@ public final class Nd4jOps implements Ops {
         heads(tdK, s, t).assign(tmp);
     }
 
-    /** [batch * seqLen, hidden] viewed as [batch, heads, seqLen, headDim]. */
     /** [batch * positions, hidden] viewed as [batch, heads, positions, headDim]. */
     private static INDArray heads(Tensor t, AttentionShape s, int positions) {
         return a(t).reshape('c', s.batch(), positions, s.heads(), s.headDim()).permute(0, 2, 1, 3);
