@@ -1,13 +1,16 @@
 package org.muki.tensor;
 
+import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.LongVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Philox4x32-10 on the Vector API: LANES counter blocks at once, each 32-bit word held
  * zero-extended in a 64-bit lane so that one 64-bit multiply gives both halves of the 32 x 32
- * product. Bit-identical to {@link Philox#block} (tested).
+ * product. Bit-identical to {@link Philox#block} (tested through {@link Dropout#fill}).
  */
 final class VectorPhilox {
     private static final VectorSpecies<Long> L = LongVector.SPECIES_PREFERRED;
@@ -16,18 +19,34 @@ final class VectorPhilox {
     private static final LongVector M0 = LongVector.broadcast(L, 0xD2511F53L);
     private static final LongVector M1 = LongVector.broadcast(L, 0xCD9E8D57L);
     private static final long[] IOTA = new long[LANES];
+    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    /**
+     * On float lanes (two per long lane): pair p of the output, float lanes 2p and 2p + 1, takes
+     * pair p / 2 of the first half (or the second half) of a vector; SECOND_OF_PAIRS marks the odd
+     * pairs, which come from the other vector. Float shuffles: JDK 17 runs long ones out of line.
+     */
+    private static final VectorShuffle<Float> SPREAD_FIRST_HALF = spread(0), SPREAD_SECOND_HALF = spread(LANES / 2);
+    private static final VectorMask<Float> SECOND_OF_PAIRS = VectorMask.fromLong(F, 0xCCCCCCCCCCCCCCCCL);
 
     static {
         for (int i = 0; i < LANES; i++) IOTA[i] = i;
     }
 
+    private static VectorShuffle<Float> spread(int fromPair) {
+        int[] source = new int[2 * LANES];
+        for (int j = 0; j < 2 * LANES; j++) source[j] = 2 * (fromPair + j / 4) + j % 2;
+        return VectorShuffle.fromArray(F, source, 0);
+    }
+
     private VectorPhilox() {}
 
     /**
-     * The four words of the blocks with counters (firstGroup + j, c1, c2, c3), j < LANES, written
-     * word-major: words[w * LANES + j] is word w of block j, as an unsigned 32-bit value.
+     * The dropout multipliers of elements 4 * firstGroup ... 4 * (firstGroup + LANES) - 1 into
+     * out[off ...], in element order: element 4j + w is scale where word w of the block with
+     * counter (firstGroup + j, c1, c2, c3) is at least threshold (unsigned), else 0.
      */
-    static void blocks(long firstGroup, int c1, int c2, int c3, int k0, int k1, long[] words) {
+    static void masks(long firstGroup, int c1, int c2, int c3, int k0, int k1, long threshold, float scale,
+                      float[] out, int off) {
         LongVector x0 = LongVector.fromArray(L, IOTA, 0).add(LongVector.broadcast(L, firstGroup)).and(LOW);
         LongVector x1 = LongVector.broadcast(L, c1 & 0xFFFFFFFFL);
         LongVector x2 = LongVector.broadcast(L, c2 & 0xFFFFFFFFL);
@@ -45,9 +64,20 @@ final class VectorPhilox {
             key0 += 0x9E3779B9;
             key1 += 0xBB67AE85;
         }
-        x0.intoArray(words, 0);
-        x1.intoArray(words, LANES);
-        x2.intoArray(words, 2 * LANES);
-        x3.intoArray(words, 3 * LANES);
+        // Words to multipliers (a float's bits in the low half of a lane), then words 0 and 1 of a
+        // block into one lane and 2 and 3 into another, and the two vectors zipped lane by lane:
+        // read as floats, that is element order. All in lanes: the scalar interleave this replaces
+        // took 70% of the fill.
+        LongVector thr = LongVector.broadcast(L, threshold);
+        LongVector keep = LongVector.broadcast(L, Float.floatToRawIntBits(scale) & 0xFFFFFFFFL);
+        LongVector zero = LongVector.zero(L);
+        LongVector w01 = zero.blend(keep, x0.compare(VectorOperators.GE, thr))
+                .or(zero.blend(keep, x1.compare(VectorOperators.GE, thr)).lanewise(VectorOperators.LSHL, 32));
+        LongVector w23 = zero.blend(keep, x2.compare(VectorOperators.GE, thr))
+                .or(zero.blend(keep, x3.compare(VectorOperators.GE, thr)).lanewise(VectorOperators.LSHL, 32));
+        FloatVector f01 = w01.reinterpretAsFloats(), f23 = w23.reinterpretAsFloats();
+        f01.rearrange(SPREAD_FIRST_HALF).blend(f23.rearrange(SPREAD_FIRST_HALF), SECOND_OF_PAIRS).intoArray(out, off);
+        f01.rearrange(SPREAD_SECOND_HALF).blend(f23.rearrange(SPREAD_SECOND_HALF), SECOND_OF_PAIRS)
+                .intoArray(out, off + 2 * LANES);
     }
 }
