@@ -420,16 +420,13 @@ public final class BertModel implements AutoCloseable {
      */
     private Tensor layerTail(int i, Tensor context, Tensor input, Dropout dropout, int tokensPerRow, TailActs ta) {
         Layer l = params.layers[i];
-        ops.linear(context, l.attnOut, l.attnOutB, ta.attnSum);
-        if (dropout != null) ops.dropout(ta.attnSum, dropout, Dropout.siteCode(i, Dropout.SITE_ATTENTION_OUTPUT), tokensPerRow);
-        ops.add(ta.attnSum, input);
-        ops.layerNorm(ta.attnSum, l.ln1g, l.ln1b, config.layerNormEps(), ta.h1);
+        float eps = config.layerNormEps();
+        ops.linearAddNorm(context, l.attnOut, l.attnOutB, dropout, Dropout.siteCode(i, Dropout.SITE_ATTENTION_OUTPUT),
+                tokensPerRow, input, l.ln1g, l.ln1b, eps, ta.attnSum, ta.h1);
         record("layer." + i + ".attention", ta.h1);
         ops.linearGelu(ta.h1, l.inter, l.interB, ta.interPre, ta.interAct);
-        ops.linear(ta.interAct, l.out, l.outB, ta.ffnSum);
-        if (dropout != null) ops.dropout(ta.ffnSum, dropout, Dropout.siteCode(i, Dropout.SITE_FFN_OUTPUT), tokensPerRow);
-        ops.add(ta.ffnSum, ta.h1);
-        ops.layerNorm(ta.ffnSum, l.ln2g, l.ln2b, config.layerNormEps(), ta.out);
+        ops.linearAddNorm(ta.interAct, l.out, l.outB, dropout, Dropout.siteCode(i, Dropout.SITE_FFN_OUTPUT),
+                tokensPerRow, ta.h1, l.ln2g, l.ln2b, eps, ta.ffnSum, ta.out);
         record("layer." + i + ".output", ta.out);
         return ta.out;
     }

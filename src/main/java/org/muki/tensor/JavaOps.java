@@ -112,6 +112,39 @@ public final class JavaOps implements Ops {
         else Ops.super.linearGelu(x, weight, bias, pre, act);
     }
 
+    @Override
+    public void linearAddNorm(Tensor tx, Tensor tweight, Tensor tbias, Dropout dropout, int siteCode, int rowsPerInstance,
+                              Tensor tresidual, Tensor tg, Tensor tb, float eps, Tensor tsum, Tensor tout) {
+        if (!vector) {
+            Ops.super.linearAddNorm(tx, tweight, tbias, dropout, siteCode, rowsPerInstance, tresidual, tg, tb, eps, tsum, tout);
+            return;
+        }
+        JTensor x = j(tx), weight = j(tweight), bias = j(tbias), residual = j(tresidual), g = j(tg), b = j(tb);
+        JTensor sum = j(tsum), out = j(tout);
+        int m = x.rows, k = x.cols, n = weight.rows;
+        require(weight.cols == k && sum.rows == m && sum.cols == n && bias.data.length == n
+                        && residual.data.length == sum.data.length && out.data.length == sum.data.length
+                        && g.data.length == n && b.data.length == n
+                        && (dropout == null || m == dropout.rows() * rowsPerInstance),
+                "linearAddNorm: x " + m + "x" + k + ", weight " + weight.rows + "x" + weight.cols + " -> " + sum.rows + "x" + sum.cols);
+        boolean drop = dropout != null && dropout.hiddenP() > 0f;
+        VectorGemm.Panels panels = panels(weight, n, k, true);
+        // Each chunk of rows goes through projection, dropout, residual and LayerNorm while in cache:
+        // on tiny the separate passes streamed every activation through memory three more times.
+        parallel.range(m, VectorGemm.MR, (from, to) -> {
+            float[] mask = drop ? new float[n] : null;
+            for (int r0 = from; r0 < to; r0 += LINEAR_CHUNK_ROWS) {
+                int r1 = Math.min(to, r0 + LINEAR_CHUNK_ROWS);
+                VectorGemm.rows(r0, r1, n, k, x.data, 0, k, panels, sum.data, 0, n, 1f, 0f, bias.data);
+                for (int r = r0; r < r1; r++) {
+                    if (drop) dropoutRow(sum.data, r, n, dropout, siteCode, rowsPerInstance, mask);
+                    VectorMath.addInto(sum.data, r * n, residual.data, r * n, n);
+                    VectorMath.layerNorm(sum.data, r * n, n, g.data, b.data, eps, out.data);
+                }
+            }
+        });
+    }
+
     /** y = x weight^T + bias, then act = gelu(y) when act is given, chunk by chunk of rows. */
     private void linearFused(JTensor x, JTensor weight, JTensor bias, JTensor y, JTensor act) {
         int m = x.rows, k = x.cols, n = weight.rows;
@@ -351,13 +384,15 @@ public final class JavaOps implements Ops {
         if (p == 0f) return;
         parallel.range(x.rows, 1, (from, to) -> {
             float[] mask = new float[w];
-            for (int r = from; r < to; r++) {
-                int token = r % rowsPerInstance;
-                dropout.fill(r / rowsPerInstance, siteCode, p, (long) token * w, w, mask, 0);
-                int o = r * w;
-                for (int c = 0; c < w; c++) x.data[o + c] *= mask[c];
-            }
+            for (int r = from; r < to; r++) dropoutRow(x.data, r, w, dropout, siteCode, rowsPerInstance, mask);
         });
+    }
+
+    /** Row r of a [rows, w] array times its hidden-site mask (token r % rowsPerInstance of its instance). */
+    private static void dropoutRow(float[] x, int r, int w, Dropout dropout, int siteCode, int rowsPerInstance, float[] mask) {
+        dropout.fill(r / rowsPerInstance, siteCode, dropout.hiddenP(), (long) (r % rowsPerInstance) * w, w, mask, 0);
+        int o = r * w;
+        for (int c = 0; c < w; c++) x[o + c] *= mask[c];
     }
 
     @Override

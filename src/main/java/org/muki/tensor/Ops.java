@@ -52,6 +52,19 @@ public interface Ops extends AutoCloseable {
     }
 
     /**
+     * sum = dropout(x * weight^T + bias) + residual and out = LayerNorm(sum): an encoder layer's
+     * output projection with its residual connection (sum is kept for the backward pass).
+     * dropout may be null; its rows are as in {@link #dropout}.
+     */
+    default void linearAddNorm(Tensor x, Tensor weight, Tensor bias, Dropout dropout, int siteCode, int rowsPerInstance,
+                               Tensor residual, Tensor gamma, Tensor beta, float eps, Tensor sum, Tensor out) {
+        linear(x, weight, bias, sum);
+        if (dropout != null) dropout(sum, dropout, siteCode, rowsPerInstance);
+        add(sum, residual);
+        layerNorm(sum, gamma, beta, eps, out);
+    }
+
+    /**
      * Backward of {@link #linear}: dX (= or +=, by accumulateDx; skipped when null) = dY weight,
      * dWeight += dY^T x, dBias += column sums of dY.
      */

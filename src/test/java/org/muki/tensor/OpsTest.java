@@ -122,6 +122,58 @@ class OpsTest {
         }
     }
 
+    @ParameterizedTest(name = "{0}", autoCloseArguments = false)
+    @MethodSource("all")
+    void linearAddNormIsProjectionDropoutResidualAndLayerNorm(Ops ops) {
+        // 35 rows (7 instances of 5 tokens): no multiple of the 16-row chunks; width 40 has a
+        // partial vector; with and without dropout.
+        int tokens = 5, instances = 7, rows = tokens * instances, in = 33, out = 40;
+        float[] x = random(rows * in, 21, 1f), w = random(out * in, 22, 0.5f), bias = random(out, 23, 1f);
+        float[] res = random(rows * out, 24, 2f), g = random(out, 25, 1f), be = random(out, 26, 1f);
+        Dropout masks = new Dropout(9, 0.3f, 0.1f, new int[] {4, -8, 9, 10, 11, 12, 1 << 30}, new int[] {0, 1, 2, 0, 1, 2, 3});
+        for (Dropout d : new Dropout[] {null, masks}) {
+            float[][] sum = new float[2][], norm = new float[2][];
+            for (int i = 0; i < 2; i++) {
+                Ops o = i == 0 ? REFERENCE : ops;
+                Tensor tx = o.upload(x, rows, in), tw = o.upload(w, out, in), tb = o.upload(bias, 1, out);
+                Tensor tr = o.upload(res, rows, out), tg = o.upload(g, 1, out), tbe = o.upload(be, 1, out);
+                Tensor ts = o.allocate(rows, out), tn = o.allocate(rows, out);
+                if (i == 0) { // the composition, spelled out
+                    o.linear(tx, tw, tb, ts);
+                    if (d != null) o.dropout(ts, d, 11, tokens);
+                    o.add(ts, tr);
+                    o.layerNorm(ts, tg, tbe, 1e-12f, tn);
+                } else {
+                    o.linearAddNorm(tx, tw, tb, d, 11, tokens, tr, tg, tbe, 1e-12f, ts, tn);
+                }
+                sum[i] = get(o, ts);
+                norm[i] = get(o, tn);
+            }
+            String at = ops.name() + (d == null ? "" : " with dropout");
+            assertClose(sum[0], sum[1], 2e-5 * in, at + " sum");
+            assertClose(norm[0], norm[1], 2e-4, at + " LayerNorm");
+        }
+    }
+
+    @Test
+    void fusedLinearAddNormEqualsTheJavaCompositionBitForBit() {
+        int rows = 55, in = 64, out = 48; // 5 instances of 11 tokens
+        float[] x = random(rows * in, 31, 1f), w = random(out * in, 32, 0.5f), bias = random(out, 33, 1f);
+        float[] res = random(rows * out, 34, 2f), g = random(out, 35, 1f), be = random(out, 36, 1f);
+        Dropout d = new Dropout(3, 0.2f, 0.1f, new int[] {5, 6, 7, 8, 9}, new int[] {0, 1, 2, 3, 4});
+        Tensor tx = JAVA.upload(x, rows, in), tw = JAVA.upload(w, out, in), tb = JAVA.upload(bias, 1, out);
+        Tensor tr = JAVA.upload(res, rows, out), tg = JAVA.upload(g, 1, out), tbe = JAVA.upload(be, 1, out);
+        Tensor composed = JAVA.allocate(rows, out), composedNorm = JAVA.allocate(rows, out);
+        Tensor fused = JAVA.allocate(rows, out), fusedNorm = JAVA.allocate(rows, out);
+        JAVA.linear(tx, tw, tb, composed);
+        JAVA.dropout(composed, d, 19, 11);
+        JAVA.add(composed, tr);
+        JAVA.layerNorm(composed, tg, tbe, 1e-12f, composedNorm);
+        JAVA.linearAddNorm(tx, tw, tb, d, 19, 11, tr, tg, tbe, 1e-12f, fused, fusedNorm);
+        org.junit.jupiter.api.Assertions.assertArrayEquals(get(JAVA, composed), get(JAVA, fused));
+        org.junit.jupiter.api.Assertions.assertArrayEquals(get(JAVA, composedNorm), get(JAVA, fusedNorm));
+    }
+
     @Test
     void geluIsTheErfForm() {
         // Phi(1) = 0.841344746..., so gelu(1) = 0.8413447; the tanh approximation gives 0.8411920.
