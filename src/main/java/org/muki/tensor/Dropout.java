@@ -58,22 +58,29 @@ public record Dropout(long seed, float hiddenP, float attentionP, int[] instance
 
     /**
      * Writes the mask multipliers (0 or 1/(1-p)) of elements [start, start + count) of batch row
-     * {@code row} at {@code siteCode} into out[outOff ...]. Whole runs of VectorPhilox.LANES
-     * blocks are generated on the Vector API, the ends one block at a time; both give the same words.
+     * {@code row} at {@code siteCode} into out[outOff ...]. Runs of VectorPhilox.BLOCKS blocks
+     * are generated on the Vector API (a shorter run at the end through a scratch span), a
+     * start inside a block and very short ends one block at a time; both give the same words.
      */
     public void fill(int row, int siteCode, float p, long start, int count, float[] out, int outOff) {
         long thr = threshold(p);
         float scale = 1f / (1f - p);
         int k0 = (int) seed, k1 = (int) (seed >>> 32), s = sample[row], inst = instanceKey[row];
-        int lanes = VectorPhilox.LANES, span = 4 * lanes;
+        int span = 4 * VectorPhilox.BLOCKS;
         int[] block = new int[4];
         long end = start + count;
         long e = start;
         while (e < end) {
             long group = e >>> 2;
+            int at = outOff + (int) (e - start);
             if ((e & 3) == 0 && end - e >= span) {
-                VectorPhilox.masks(group, siteCode, s, inst, k0, k1, thr, scale, out, outOff + (int) (e - start));
+                VectorPhilox.masks(group, siteCode, s, inst, k0, k1, thr, scale, out, at);
                 e += span;
+            } else if ((e & 3) == 0 && end - e >= span / 4) {
+                float[] scratch = new float[span];
+                VectorPhilox.masks(group, siteCode, s, inst, k0, k1, thr, scale, scratch, 0);
+                System.arraycopy(scratch, 0, out, at, (int) (end - e));
+                e = end;
             } else {
                 Philox.block((int) group, siteCode, s, inst, k0, k1, block);
                 for (long g = e; g < Math.min(end, (group + 1) << 2); g++) {
