@@ -102,66 +102,70 @@ public final class JavaOps implements Ops {
 
     @Override
     public void linear(Tensor x, Tensor weight, Tensor bias, Tensor y) {
-        if (vector) linearFused(j(x), j(weight), j(bias), j(y), null);
+        if (vector) linearChunked(j(x), j(weight), j(bias), j(y), null);
         else Ops.super.linear(x, weight, bias, y);
     }
 
     @Override
-    public void linearGelu(Tensor x, Tensor weight, Tensor bias, Tensor pre, Tensor act) {
-        if (vector) linearFused(j(x), j(weight), j(bias), j(pre), j(act));
-        else Ops.super.linearGelu(x, weight, bias, pre, act);
+    public void linearGelu(Tensor tx, Tensor weight, Tensor bias, Tensor tpre, Tensor tact) {
+        if (!vector) {
+            Ops.super.linearGelu(tx, weight, bias, tpre, tact);
+            return;
+        }
+        JTensor pre = j(tpre), act = j(tact);
+        require(act.data.length == pre.data.length, "linearGelu: pre and act differ in size");
+        linearChunked(j(tx), j(weight), j(bias), pre, (r0, r1, scratch) -> {
+            int n = pre.cols;
+            // In eval, act is pre itself (nothing kept for a backward pass): GELU in place.
+            if (act != pre) System.arraycopy(pre.data, r0 * n, act.data, r0 * n, (r1 - r0) * n);
+            VectorMath.gelu(act.data, r0 * n, r1 * n);
+        });
     }
 
     @Override
-    public void linearAddNorm(Tensor tx, Tensor tweight, Tensor tbias, Dropout dropout, int siteCode, int rowsPerInstance,
+    public void linearAddNorm(Tensor tx, Tensor weight, Tensor bias, Dropout dropout, int siteCode, int rowsPerInstance,
                               Tensor tresidual, Tensor tg, Tensor tb, float eps, Tensor tsum, Tensor tout) {
         if (!vector) {
-            Ops.super.linearAddNorm(tx, tweight, tbias, dropout, siteCode, rowsPerInstance, tresidual, tg, tb, eps, tsum, tout);
+            Ops.super.linearAddNorm(tx, weight, bias, dropout, siteCode, rowsPerInstance, tresidual, tg, tb, eps, tsum, tout);
             return;
         }
-        JTensor x = j(tx), weight = j(tweight), bias = j(tbias), residual = j(tresidual), g = j(tg), b = j(tb);
-        JTensor sum = j(tsum), out = j(tout);
-        int m = x.rows, k = x.cols, n = weight.rows;
-        require(weight.cols == k && sum.rows == m && sum.cols == n && bias.data.length == n
-                        && residual.data.length == sum.data.length && out.data.length == sum.data.length
+        JTensor residual = j(tresidual), g = j(tg), b = j(tb), sum = j(tsum), out = j(tout);
+        int n = sum.cols;
+        require(residual.data.length == sum.data.length && out.data.length == sum.data.length
                         && g.data.length == n && b.data.length == n
-                        && (dropout == null || m == dropout.rows() * rowsPerInstance),
-                "linearAddNorm: x " + m + "x" + k + ", weight " + weight.rows + "x" + weight.cols + " -> " + sum.rows + "x" + sum.cols);
+                        && (dropout == null || sum.rows == dropout.rows() * rowsPerInstance),
+                "linearAddNorm: sum " + sum.rows + "x" + n + ", residual " + residual.data.length + ", out "
+                        + out.data.length + ", gamma " + g.data.length + ", beta " + b.data.length);
         boolean drop = dropout != null && dropout.hiddenP() > 0f;
-        VectorGemm.Panels panels = panels(weight, n, k, true);
-        // Each chunk of rows goes through projection, dropout, residual and LayerNorm while in cache:
-        // on tiny the separate passes streamed every activation through memory three more times.
-        parallel.range(m, VectorGemm.MR, (from, to) -> {
-            float[] mask = drop ? new float[n] : null;
-            for (int r0 = from; r0 < to; r0 += LINEAR_CHUNK_ROWS) {
-                int r1 = Math.min(to, r0 + LINEAR_CHUNK_ROWS);
-                VectorGemm.rows(r0, r1, n, k, x.data, 0, k, panels, sum.data, 0, n, 1f, 0f, bias.data);
-                for (int r = r0; r < r1; r++) {
-                    if (drop) dropoutRow(sum.data, r, n, dropout, siteCode, rowsPerInstance, mask);
-                    VectorMath.addInto(sum.data, r * n, residual.data, r * n, n);
-                    VectorMath.layerNorm(sum.data, r * n, n, g.data, b.data, eps, out.data);
-                }
+        // Projection, dropout, residual and LayerNorm while the chunk is in cache: on tiny the
+        // separate passes streamed every activation through memory three more times.
+        linearChunked(j(tx), j(weight), j(bias), sum, (r0, r1, mask) -> {
+            for (int r = r0; r < r1; r++) {
+                if (drop) dropoutRow(sum.data, r, n, dropout, siteCode, rowsPerInstance, mask);
+                addRange(sum.data, residual.data, r * n, (r + 1) * n);
+                VectorMath.layerNorm(sum.data, r * n, n, g.data, b.data, eps, out.data);
             }
         });
     }
 
-    /** y = x weight^T + bias, then act = gelu(y) when act is given, chunk by chunk of rows. */
-    private void linearFused(JTensor x, JTensor weight, JTensor bias, JTensor y, JTensor act) {
+    /** What a fused linear does to rows [r0, r1) of its output once computed; scratch holds a row. */
+    private interface ChunkDone {
+        void rows(int r0, int r1, float[] scratch);
+    }
+
+    /** y = x weight^T + bias chunk by chunk of rows, each chunk handed to after (when given) while in cache. */
+    private void linearChunked(JTensor x, JTensor weight, JTensor bias, JTensor y, ChunkDone after) {
         int m = x.rows, k = x.cols, n = weight.rows;
-        require(weight.cols == k && y.rows == m && y.cols == n && bias.data.length == n
-                        && (act == null || act.data.length == y.data.length),
+        require(weight.cols == k && y.rows == m && y.cols == n && bias.data.length == n,
                 "linear: x " + m + "x" + k + ", weight " + weight.rows + "x" + weight.cols + ", bias " + bias.data.length
                         + " -> " + y.rows + "x" + y.cols);
         VectorGemm.Panels panels = panels(weight, n, k, true);
         parallel.range(m, VectorGemm.MR, (from, to) -> {
+            float[] scratch = after == null ? null : new float[n];
             for (int r0 = from; r0 < to; r0 += LINEAR_CHUNK_ROWS) {
                 int r1 = Math.min(to, r0 + LINEAR_CHUNK_ROWS);
                 VectorGemm.rows(r0, r1, n, k, x.data, 0, k, panels, y.data, 0, n, 1f, 0f, bias.data);
-                if (act != null) {
-                    // In eval, act is pre itself (nothing kept for a backward pass): GELU in place.
-                    if (act != y) System.arraycopy(y.data, r0 * n, act.data, r0 * n, (r1 - r0) * n);
-                    VectorMath.gelu(act.data, r0 * n, r1 * n);
-                }
+                if (after != null) after.rows(r0, r1, scratch);
             }
         });
     }
@@ -189,9 +193,12 @@ public final class JavaOps implements Ops {
         JTensor x = j(tx), o = j(tother);
         require(x.data.length == o.data.length, "add: sizes differ");
         int w = x.cols;
-        parallel.range(x.rows, 1, (from, to) -> {
-            for (int i = from * w; i < to * w; i++) x.data[i] += o.data[i];
-        });
+        parallel.range(x.rows, 1, (from, to) -> addRange(x.data, o.data, from * w, to * w));
+    }
+
+    /** x[i] += y[i] on [from, to). */
+    private static void addRange(float[] x, float[] y, int from, int to) {
+        for (int i = from; i < to; i++) x[i] += y[i];
     }
 
     @Override

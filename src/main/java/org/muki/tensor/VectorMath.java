@@ -124,15 +124,6 @@ final class VectorMath {
         }
     }
 
-    /** x[xo ... xo + n) += y[yo ... yo + n). */
-    static void addInto(float[] x, int xo, float[] y, int yo, int n) {
-        int L = S.length(), full = n / L * L;
-        for (int c = 0; c < full; c += L) {
-            FloatVector.fromArray(S, x, xo + c).add(FloatVector.fromArray(S, y, yo + c)).intoArray(x, xo + c);
-        }
-        for (int c = full; c < n; c++) x[xo + c] += y[yo + c];
-    }
-
     /**
      * One LayerNorm row, out[o..o+w) = (x - mean) / sqrt(var + eps) * g + b: the two passes
      * (mean, then the mean square deviation) accumulate in float lanes, each lane a strided
