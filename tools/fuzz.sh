@@ -4,13 +4,13 @@
 # the pom's muki.fuzz.seed, to follow the test command's fixed-seed run past its 30 s). Findings
 # land next to the corpus as src/test/resources/org/muki/fuzz/*Inputs/*/crash-*; fix the fault,
 # then rename the file found-* so the suite replays it.
-# usage: tools/fuzz.sh [SECONDS] [safetensors|config|tokenizer|dataset ...]
+# usage: tools/fuzz.sh [SECONDS] [safetensors|config|tokenizer|dataset|onnx ...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-300}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(safetensors config tokenizer dataset)
+[ ${#targets[@]} -gt 0 ] || targets=(safetensors config tokenizer dataset onnx)
 mvn -q -B test-compile
 status=0
 for t in "${targets[@]}"; do

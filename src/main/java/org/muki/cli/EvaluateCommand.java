@@ -58,10 +58,10 @@ final class EvaluateCommand {
         int batch = args.integer("batch-size", 64, 1), maxLength = args.integer("max-length", 128, 3);
         double[] studentProbs, goldProbs = null;
         try (Ops ops = Backends.create(args.string("backend", "java"), args.integer("threads", Runtime.getRuntime().availableProcessors(), 1))) {
-            studentProbs = Evaluator.probabilities(student, PredictCommand.lowerCase(modelDir), ops, rows, studentLabels, maxLength, batch);
+            studentProbs = Evaluator.probabilities(student, modelDir, ops, rows, studentLabels, maxLength, batch);
             if (args.flag("gold")) {
                 Path goldDir = Path.of(args.required("gold"));
-                goldProbs = Evaluator.probabilities(HfCheckpoint.load(goldDir), PredictCommand.lowerCase(goldDir), ops, rows,
+                goldProbs = Evaluator.probabilities(HfCheckpoint.load(goldDir), goldDir, ops, rows,
                         studentLabels, maxLength, batch);
             }
         }

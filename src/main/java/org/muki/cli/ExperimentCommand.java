@@ -171,13 +171,13 @@ final class ExperimentCommand {
         Map<String, Double> shared;
         Map<String, double[]> curves = new LinkedHashMap<>();
         try (Ops ops = Backends.create(backend, Integer.parseInt(threads))) {
-            double[] goldProbs = Evaluator.probabilities(HfCheckpoint.load(goldDir), true, ops, evalRows, space.labels(),
+            double[] goldProbs = Evaluator.probabilities(HfCheckpoint.load(goldDir), goldDir, ops, evalRows, space.labels(),
                     c.maxLength(), 64);
             Evaluator.Result teachersOnly = null;
             for (String method : c.methods()) {
                 for (long seed : c.seeds()) {
                     Path dir = out.resolve("students").resolve("seed-" + seed).resolve(method);
-                    double[] probs = Evaluator.probabilities(HfCheckpoint.load(dir), true, ops, evalRows, space.labels(), c.maxLength(), 64);
+                    double[] probs = Evaluator.probabilities(HfCheckpoint.load(dir), dir, ops, evalRows, space.labels(), c.maxLength(), 64);
                     Evaluator.Result r = Evaluator.evaluate(evalRows, probs, gold, space, scores, goldProbs, c.tau(), c.temperature());
                     results.computeIfAbsent(method, k -> new ArrayList<>()).add(r.metrics());
                     teachersOnly = r;

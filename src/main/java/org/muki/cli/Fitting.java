@@ -26,6 +26,7 @@ import org.muki.model.BertWeights;
 import org.muki.model.HostTensor;
 import org.muki.tensor.Backends;
 import org.muki.tensor.Ops;
+import org.muki.text.TokenizerOptions;
 import org.muki.text.Vocab;
 import org.muki.text.WordPieceTokenizer;
 import org.muki.train.Encoded;
@@ -45,10 +46,18 @@ final class Fitting {
             "weight-decay", "clip", "max-length", "seed", "save-every", "backend", "threads");
     static final Set<String> FLAGS = Set.of("uncased", "cased", "overwrite", "skip-nonfinite-steps");
 
-    /** The model a fit starts from. */
-    record Start(BertConfig config, BertWeights weights, Vocab vocab, boolean lowerCase, int maxLength, String origin) {
+    /** The model a fit starts from: weights with the head for the labels, and its tokenizer. */
+    record Start(HfCheckpoint model, int maxLength, String origin) {
+        BertConfig config() {
+            return model.config();
+        }
+
+        BertWeights weights() {
+            return model.weights();
+        }
+
         WordPieceTokenizer tokenizer() {
-            return new WordPieceTokenizer(vocab, lowerCase);
+            return new WordPieceTokenizer(model.vocab(), model.tokenizer());
         }
 
         List<Encoded> encode(List<Example> examples, List<String> labels) {
@@ -74,52 +83,68 @@ final class Fitting {
     }
 
     static Start start(String command, Args args, List<String> labels, long seed) {
-        BertConfig config;
-        BertWeights weights;
-        Vocab vocab;
         Boolean lower = args.flag("cased") ? Boolean.FALSE : args.flag("uncased") ? Boolean.TRUE : null;
+        HfCheckpoint model;
         String origin;
         if (args.flag("config")) {
             Path cfgFile = Path.of(args.required("config"));
-            config = HfCheckpoint.readConfig(cfgFile, labels);
-            vocab = Vocab.load(Path.of(args.required("vocab")));
+            BertConfig config = HfCheckpoint.readConfig(cfgFile, labels);
+            Vocab vocab = Vocab.load(Path.of(args.required("vocab")));
             if (vocab.size() != config.vocabSize()) {
                 throw new MukiException(args.required("vocab") + ": " + vocab.size() + " tokens but " + cfgFile
                         + " has vocab_size " + config.vocabSize());
             }
-            weights = BertWeights.random(config, seed);
+            model = new HfCheckpoint(config, BertWeights.random(config, seed), null, vocab, TokenizerOptions.bert(lower == null || lower), null);
             origin = "config " + cfgFile;
         } else {
             Path initDir = Path.of(args.required("init"));
             HfCheckpoint init = HfCheckpoint.load(initDir);
-            vocab = args.flag("vocab") ? Vocab.load(Path.of(args.required("vocab"))) : init.vocab();
-            if (vocab == null) throw new MukiException(command + ": " + initDir + " has no vocab.txt; pass --vocab");
-            if (lower == null) lower = PredictCommand.lowerCase(initDir);
-            config = init.config().withLabels(labels);
-            weights = withHead(init, config, seed);
+            BertConfig config = init.config().withLabels(labels);
+            model = init.withWeights(config, withHead(initDir, init, config, seed));
+            if (args.flag("vocab")) {
+                Vocab vocab = Vocab.load(Path.of(args.required("vocab")));
+                if (vocab.size() != config.vocabSize()) {
+                    throw new MukiException(args.required("vocab") + ": " + vocab.size() + " tokens but " + initDir
+                            + " has vocab_size " + config.vocabSize());
+                }
+                boolean lc = lower != null ? lower : HfCheckpoint.lowerCase(initDir);
+                model = new HfCheckpoint(config, model.weights(), model.configJson(), vocab, TokenizerOptions.bert(lc), null);
+            } else if (init.vocab() == null) {
+                throw new MukiException(command + ": " + initDir + " has no vocab.txt or tokenizer.json; pass --vocab");
+            } else if (lower != null && lower != init.tokenizer().lowerCase()) {
+                // The casing flag overrides the directory's tokenizer; its tokenizer.json would no longer describe it.
+                TokenizerOptions t = init.tokenizer();
+                t = new TokenizerOptions(t.flavor(), lower, lower, t.cleanText(), t.chineseChars(), t.unk(), t.cls(), t.sep(), t.prefix(),
+                        t.maxCharsPerWord(), t.specials());
+                model = new HfCheckpoint(config, model.weights(), model.configJson(), init.vocab(), t, null);
+            }
             origin = "checkpoint " + initDir;
         }
-        int maxLength = args.integer("max-length", Math.min(128, config.maxPositions()), 3);
-        if (maxLength > config.maxPositions()) {
-            throw new MukiException(command + ": --max-length " + maxLength + " exceeds max_position_embeddings " + config.maxPositions());
+        int maxLength = args.integer("max-length", Math.min(128, model.config().maxPositions()), 3);
+        if (maxLength > model.config().maxPositions()) {
+            throw new MukiException(command + ": --max-length " + maxLength + " exceeds max_position_embeddings "
+                    + model.config().maxPositions());
         }
-        return new Start(config, weights, vocab, lower == null || lower, maxLength, origin);
+        return new Start(model, maxLength, origin);
     }
 
-    /** The checkpoint's weights, with a fresh pooler/classifier where it has none or other labels. */
-    static BertWeights withHead(HfCheckpoint init, BertConfig config, long seed) {
-        Map<String, HostTensor> w = new LinkedHashMap<>(init.weights().tensors());
-        BertWeights fresh = BertWeights.random(config, seed);
+    /**
+     * The checkpoint's weights with a pooler and a classifier for the labels: its own where it
+     * has them (the classifier only when its labels are these), fresh ones (Hugging Face's
+     * initialisation) otherwise, said on stderr.
+     */
+    static BertWeights withHead(Path dir, HfCheckpoint init, BertConfig config, long seed) {
         boolean sameLabels = init.weights().hasClassifier() && init.config().labels().equals(config.labels());
-        for (var e : fresh.tensors().entrySet()) {
-            String n = e.getKey();
-            if (!w.containsKey(n) || (n.startsWith("classifier.") && !sameLabels)) w.put(n, e.getValue());
-        }
-        if (!sameLabels && init.weights().hasClassifier()) {
+        if (!init.weights().hasPooler()) {
+            System.err.println("muki: " + dir + " is an encoder without a pooler or classifier: a freshly initialised pooler and "
+                    + "classifier (Hugging Face's initialisation) are added for " + config.labels());
+        } else if (!init.weights().hasClassifier()) {
+            System.err.println("muki: " + dir + " has no classifier: a freshly initialised one is added for " + config.labels());
+        } else if (!sameLabels) {
             System.err.println("muki: the checkpoint's labels " + init.config().labels() + " differ from " + config.labels()
                     + ": its classifier is replaced by a freshly initialised one");
         }
-        return new BertWeights(w);
+        return init.weights().withHead(config, sameLabels, seed);
     }
 
     /**
@@ -132,9 +157,9 @@ final class Fitting {
         Path stateDir = out.resolve(".train-state");
         String backend = args.string("backend", "java");
         String fingerprint = fingerprint(o + "|" + labels + "|" + start.config() + "|" + start.origin() + "|" + eval.size()
-                + "|" + backend + "|" + start.maxLength() + "|" + start.lowerCase() + "|" + identity, train);
+                + "|" + backend + "|" + start.maxLength() + "|" + start.model().tokenizer() + "|" + identity, train);
         try {
-            if (args.flag("overwrite") && Files.isDirectory(stateDir)) deleteTree(stateDir);
+            if (args.flag("overwrite") && Files.isDirectory(stateDir)) AtomicFiles.deleteTree(stateDir);
             Files.createDirectories(stateDir);
         } catch (IOException e) {
             throw new MukiException(stateDir + ": cannot create (" + e.getMessage() + ")");
@@ -151,10 +176,7 @@ final class Fitting {
             trained = model.weights();
         }
         double seconds = (System.nanoTime() - started) / 1e9;
-        new HfCheckpoint(start.config(), trained, null, start.vocab()).save(out);
-        AtomicFiles.write(out.resolve("tokenizer_config.json"), os -> os.write(Json.MAPPER.writeValueAsBytes(
-                Json.MAPPER.createObjectNode().put("do_lower_case", start.lowerCase()).put("model_max_length", start.maxLength())
-                        .put("tokenizer_class", "BertTokenizer"))));
+        start.model().withWeights(start.config(), trained).save(out, start.maxLength());
         log.put("origin", start.origin()).put("backend", backend).put("options", o.describe());
         ArrayNode l = log.putArray("labels");
         labels.forEach(l::add);
@@ -167,7 +189,7 @@ final class Fitting {
         }
         log.put("seconds", seconds);
         AtomicFiles.write(out.resolve("training_log.json"), os -> os.write(Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsBytes(log)));
-        deleteTree(stateDir);
+        AtomicFiles.deleteTree(stateDir);
         return epochs;
     }
 
@@ -194,12 +216,4 @@ final class Fitting {
         return Arrays.stream(counts).max().orElse(0) / (double) Math.max(1, n);
     }
 
-    static void deleteTree(Path dir) {
-        if (!Files.exists(dir)) return;
-        try (var walk = Files.walk(dir)) {
-            for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) Files.delete(p);
-        } catch (IOException e) {
-            throw new MukiException(dir + ": cannot delete (" + e.getMessage() + ")");
-        }
-    }
 }

@@ -10,7 +10,11 @@ public final class Main {
                         [--mc-samples K --seed S] [--dropout P] [--attention-dropout P] [--batch-size N]
                         [--max-length N] [--threads T] [--overwrite]
               init      --labels A,B,... --vocab FILE --out DIR [--shape tiny|mini|small|base] [--seed S] [--overwrite]
-              tokenize  --vocab FILE [--uncased|--cased] [--input FILE] [--max-length N]
+              embed     --model DIR|NAME --input FILE.jsonl [--output FILE.jsonl] [--pooling mean|cls] [--normalize]
+                        [--backend NAME] [--batch-size N] [--max-length N] [--threads T] [--overwrite]
+              import    --onnx FILE.onnx --out DIR [--tokenizer tokenizer.json] [--heads N] [--overwrite]
+              pretrained NAME --out DIR [--overwrite] | --list
+              tokenize  (--vocab FILE [--uncased|--cased] | --tokenizer tokenizer.json) [--input FILE] [--max-length N]
               brown     --out DIR [--sentences 3]
               wordnet   --out DIR [--classes A,B,...] [--cap 2000] [--seed 0]
               train     --data TRAIN --eval EVAL (--config FILE --vocab FILE | --init DIR) --out DIR [--labels A,B,...]
@@ -65,6 +69,9 @@ public final class Main {
         return switch (argv[0]) {
             case "predict" -> PredictCommand.run(argv);
             case "tokenize" -> TokenizeCommand.run(argv);
+            case "embed" -> EmbedCommand.run(argv);
+            case "import" -> ImportCommand.run(argv);
+            case "pretrained" -> PretrainedCommand.run(argv);
             case "init" -> InitCommand.run(argv);
             case "brown" -> BrownCommand.run(argv);
             case "wordnet" -> WordNetCommand.run(argv);
@@ -76,7 +83,7 @@ public final class Main {
             case "demo" -> ExperimentCommand.demo(argv);
             case "bench" -> BenchCommand.run(argv);
             case "devices" -> DevicesCommand.run(argv);
-            default -> throw new MukiException("unknown command '" + argv[0] + "' (commands: predict, init, tokenize, brown, wordnet, train, score, integrate, evaluate, experiment, demo, bench, devices)");
+            default -> throw new MukiException("unknown command '" + argv[0] + "' (commands: predict, embed, import, pretrained, init, tokenize, brown, wordnet, train, score, integrate, evaluate, experiment, demo, bench, devices)");
         };
     }
 }

@@ -14,6 +14,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import org.muki.MukiException;
+import org.muki.data.ModelInputs;
 import org.muki.integration.Uncertainty;
 import org.muki.io.AtomicFiles;
 import org.muki.io.HfCheckpoint;
@@ -64,13 +65,10 @@ final class PredictCommand {
         try (InputStream in = open(inputFile)) {
             lines = JsonLines.read(in, inputFile.toString());
         }
-        WordPieceTokenizer tokenizer = ckpt.vocab() == null ? null
-                : new WordPieceTokenizer(ckpt.vocab(), lowerCase(modelDir));
-        int n = lines.size();
-        int[][] ids = new int[n][], types = new int[n][], masks = new int[n][];
-        for (int i = 0; i < n; i++) {
-            parseLine(lines.get(i), inputFile.toString(), tokenizer, maxLength, modelDir, ids, types, masks, i);
-        }
+        WordPieceTokenizer tokenizer = ckpt.vocab() == null ? null : ckpt.textTokenizer(modelDir);
+        ModelInputs inputs = ModelInputs.read(lines, inputFile.toString(), tokenizer, maxLength, "text input needs "
+                + modelDir.resolve(HfCheckpoint.VOCAB) + " or " + HfCheckpoint.TOKENIZER_JSON + ", and the model directory has neither");
+        int n = inputs.size();
 
         ByteArrayOutputStream result = new ByteArrayOutputStream();
         try (Ops ops = Backends.create(args.string("backend", "java"), threads)) {
@@ -78,10 +76,7 @@ final class PredictCommand {
             int c = config.numLabels();
             for (int start = 0; start < n; start += batchSize) {
                 int end = Math.min(n, start + batchSize);
-                int[] keys = new int[end - start];
-                for (int i = start; i < end; i++) keys[i - start] = i;
-                Batch batch = Batch.pad(java.util.Arrays.copyOfRange(ids, start, end),
-                        java.util.Arrays.copyOfRange(types, start, end), java.util.Arrays.copyOfRange(masks, start, end), keys);
+                Batch batch = inputs.batch(start, end);
                 float[] logits = model.logits(batch);
                 float[] mc = samples > 0 ? model.mcLogits(batch, samples, seed, hiddenP, attentionP) : null;
                 for (int b = 0; b < batch.size(); b++) {
@@ -125,64 +120,5 @@ final class PredictCommand {
         } catch (IOException e) {
             throw new MukiException(p + ": cannot read (" + e.getMessage() + ")");
         }
-    }
-
-    /** do_lower_case from tokenizer_config.json when the directory has one; uncased otherwise. */
-    static boolean lowerCase(Path modelDir) {
-        Path f = modelDir.resolve("tokenizer_config.json");
-        if (!Files.isRegularFile(f)) return true;
-        JsonNode v = Json.read(f).get("do_lower_case");
-        if (v == null || v.isNull()) return true;
-        if (!v.isBoolean()) throw new MukiException(f + ": do_lower_case must be true or false");
-        return v.asBoolean();
-    }
-
-    private static void parseLine(JsonLines.Line line, String file, WordPieceTokenizer tokenizer, int maxLength,
-                                  Path modelDir, int[][] ids, int[][] types, int[][] masks, int i) {
-        String where = file + ":" + line.number();
-        JsonNode o = line.value();
-        JsonNode text = o.get("text"), pair = o.get("text_pair"), inputIds = o.get("input_ids");
-        if (text != null && inputIds != null) throw new MukiException(where + ": give either \"text\" or \"input_ids\", not both");
-        if (text != null) {
-            if (!text.isTextual()) throw new MukiException(where + ": \"text\" must be a string");
-            if (pair != null && !pair.isNull() && !pair.isTextual()) throw new MukiException(where + ": \"text_pair\" must be a string");
-            if (tokenizer == null) {
-                throw new MukiException(where + ": text input needs " + modelDir.resolve(HfCheckpoint.VOCAB) + ", which is missing");
-            }
-            var enc = tokenizer.encode(text.asText(), pair == null || pair.isNull() ? null : pair.asText(), maxLength);
-            ids[i] = enc.ids();
-            types[i] = enc.typeIds();
-            masks[i] = new int[ids[i].length];
-            java.util.Arrays.fill(masks[i], 1);
-            return;
-        }
-        if (inputIds == null) throw new MukiException(where + ": needs \"text\" or \"input_ids\"");
-        ids[i] = intArray(inputIds, where, "input_ids", -1);
-        if (ids[i].length == 0) throw new MukiException(where + ": \"input_ids\" is empty");
-        if (ids[i].length > maxLength) {
-            throw new MukiException(where + ": " + ids[i].length + " input_ids exceed the maximum length " + maxLength);
-        }
-        JsonNode t = o.get("token_type_ids"), m = o.get("attention_mask");
-        types[i] = t == null ? new int[ids[i].length] : intArray(t, where, "token_type_ids", ids[i].length);
-        if (m == null) {
-            masks[i] = new int[ids[i].length];
-            java.util.Arrays.fill(masks[i], 1);
-        } else {
-            masks[i] = intArray(m, where, "attention_mask", ids[i].length);
-            for (int v : masks[i]) if (v != 0 && v != 1) throw new MukiException(where + ": \"attention_mask\" values must be 0 or 1");
-        }
-    }
-
-    private static int[] intArray(JsonNode node, String where, String field, int expectedLength) {
-        if (!node.isArray()) throw new MukiException(where + ": \"" + field + "\" must be an array of integers");
-        if (expectedLength >= 0 && node.size() != expectedLength) {
-            throw new MukiException(where + ": \"" + field + "\" has " + node.size() + " values, input_ids has " + expectedLength);
-        }
-        List<Integer> vals = new ArrayList<>();
-        for (JsonNode v : node) {
-            if (!v.isIntegralNumber() || !v.canConvertToInt()) throw new MukiException(where + ": \"" + field + "\" holds a non-integer " + v);
-            vals.add(v.asInt());
-        }
-        return vals.stream().mapToInt(Integer::intValue).toArray();
     }
 }

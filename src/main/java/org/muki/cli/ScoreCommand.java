@@ -30,7 +30,7 @@ final class ScoreCommand {
         List<Teacher> out = new ArrayList<>();
         for (String d : list.split(",")) {
             Path dir = Path.of(d.strip());
-            out.add(Teacher.load(dir, PredictCommand.lowerCase(dir)));
+            out.add(Teacher.load(dir));
         }
         return out;
     }

@@ -16,6 +16,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import org.muki.MukiException;
 import org.muki.io.Json;
+import org.muki.text.TokenizerJson;
 import org.muki.text.Vocab;
 import org.muki.text.WordPieceTokenizer;
 
@@ -24,10 +25,19 @@ final class TokenizeCommand {
     private TokenizeCommand() {}
 
     static int run(String[] argv) throws IOException {
-        Args args = Args.parse("tokenize", argv, 1, Set.of("vocab", "input", "max-length"), Set.of("uncased", "cased"));
+        Args args = Args.parse("tokenize", argv, 1, Set.of("vocab", "tokenizer", "input", "max-length"), Set.of("uncased", "cased"));
         if (args.flag("uncased") && args.flag("cased")) throw new MukiException("tokenize: give --uncased or --cased, not both");
-        Vocab vocab = Vocab.load(Path.of(args.required("vocab")));
-        WordPieceTokenizer tok = new WordPieceTokenizer(vocab, !args.flag("cased"));
+        if (args.flag("vocab") == args.flag("tokenizer")) throw new MukiException("tokenize: give exactly one of --vocab and --tokenizer");
+        WordPieceTokenizer tok;
+        if (args.flag("tokenizer")) {
+            if (args.flag("uncased") || args.flag("cased")) {
+                throw new MukiException("tokenize: --uncased/--cased go with --vocab; a tokenizer.json says its own casing");
+            }
+            TokenizerJson tj = TokenizerJson.read(Path.of(args.required("tokenizer")));
+            tok = new WordPieceTokenizer(tj.vocab(), tj.options());
+        } else {
+            tok = new WordPieceTokenizer(Vocab.load(Path.of(args.required("vocab"))), !args.flag("cased"));
+        }
         int maxLength = args.integer("max-length", Integer.MAX_VALUE, 2);
         String input = args.string("input", null);
         String name = input == null ? "<stdin>" : input;

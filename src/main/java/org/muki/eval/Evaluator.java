@@ -38,7 +38,7 @@ public final class Evaluator {
     private Evaluator() {}
 
     /** A model's probabilities on examples, columns in `order` (matched by label name). */
-    public static double[] probabilities(HfCheckpoint model, boolean lowerCase, Ops ops, List<Example> data, List<String> order,
+    public static double[] probabilities(HfCheckpoint model, java.nio.file.Path dir, Ops ops, List<Example> data, List<String> order,
                                          int maxLength, int batchSize) {
         List<String> own = model.config().labels();
         int[] column = new int[own.size()];
@@ -46,7 +46,7 @@ public final class Evaluator {
             column[j] = order.indexOf(own.get(j));
             if (column[j] < 0) throw new MukiException("label '" + own.get(j) + "' of the model is not in " + order);
         }
-        WordPieceTokenizer tok = new WordPieceTokenizer(model.vocab(), lowerCase);
+        WordPieceTokenizer tok = model.textTokenizer(dir);
         List<Encoded> enc = Encoded.encode(data, tok, Math.min(maxLength, model.config().maxPositions()), List.of());
         BertModel m = new BertModel(model.config(), model.weights(), ops);
         int c = own.size(), cc = order.size();

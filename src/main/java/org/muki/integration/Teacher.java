@@ -13,11 +13,11 @@ import org.muki.text.WordPieceTokenizer;
  */
 public record Teacher(Path dir, HfCheckpoint checkpoint, WordPieceTokenizer tokenizer, String sha256) {
 
-    public static Teacher load(Path dir, boolean lowerCase) {
+    public static Teacher load(Path dir) {
         HfCheckpoint c = HfCheckpoint.load(dir);
         if (c.config().numLabels() == 0) throw new MukiException(dir + ": a teacher needs a classifier head (id2label)");
-        if (c.vocab() == null) throw new MukiException(dir + ": a teacher needs its vocab.txt");
-        return new Teacher(dir, c, new WordPieceTokenizer(c.vocab(), lowerCase), identity(dir));
+        if (c.vocab() == null) throw new MukiException(dir + ": a teacher needs its vocab.txt or tokenizer.json");
+        return new Teacher(dir, c, c.textTokenizer(dir), identity(dir));
     }
 
     static String identity(Path dir) {

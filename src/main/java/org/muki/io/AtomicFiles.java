@@ -40,4 +40,14 @@ public final class AtomicFiles {
             }
         }
     }
+
+    /** Deletes a folder and everything in it (nothing when it does not exist). */
+    public static void deleteTree(Path dir) {
+        if (!Files.exists(dir)) return;
+        try (var walk = Files.walk(dir)) {
+            for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) Files.delete(p);
+        } catch (IOException e) {
+            throw new MukiException(dir + ": cannot delete (" + e.getMessage() + ")");
+        }
+    }
 }

@@ -17,22 +17,61 @@ import org.muki.model.BertConfig;
 import org.muki.model.BertWeights;
 import org.muki.model.HostTensor;
 import org.muki.tensor.Finite;
+import org.muki.text.TokenizerJson;
+import org.muki.text.TokenizerOptions;
 import org.muki.text.Vocab;
+import org.muki.text.WordPieceTokenizer;
 
 /**
- * A Hugging Face model directory: config.json, model.safetensors and (optionally) vocab.txt.
- * Names are Hugging Face's; a checkpoint of BertModel (no "bert." prefix, no head) loads as an
- * encoder, old LayerNorm.gamma/beta names are accepted, and fields of config.json that this
- * project does not use are kept and written back unchanged.
+ * A Hugging Face model directory: config.json, model.safetensors and (optionally) the tokenizer:
+ * vocab.txt with tokenizer_config.json (transformers' Python BertTokenizer), and/or
+ * tokenizer.json (the Rust tokenizers library; it wins where both are present, and both must
+ * then hold the same vocabulary). Names are Hugging Face's; a checkpoint of BertModel (no "bert."
+ * prefix, no classifier, with or without a pooler) loads as an encoder, old LayerNorm.gamma/beta
+ * names are accepted, and fields of config.json that this project does not use are kept and
+ * written back unchanged.
  *
- * @param configJson the config.json as read (or as it will be written)
- * @param vocab      null when the directory has no vocab.txt
+ * @param configJson    the config.json as read (or as it will be written)
+ * @param vocab         null when the directory has neither vocab.txt nor tokenizer.json
+ * @param tokenizer     how text is tokenized (null without a vocabulary)
+ * @param tokenizerJson the bytes of tokenizer.json, written back on save, or null
  */
-public record HfCheckpoint(BertConfig config, BertWeights weights, ObjectNode configJson, Vocab vocab) {
+public record HfCheckpoint(BertConfig config, BertWeights weights, ObjectNode configJson, Vocab vocab, TokenizerOptions tokenizer,
+                           byte[] tokenizerJson) {
 
     public static final String CONFIG = "config.json";
     public static final String WEIGHTS = "model.safetensors";
     public static final String VOCAB = "vocab.txt";
+    public static final String TOKENIZER_JSON = "tokenizer.json";
+    public static final String TOKENIZER_CONFIG = "tokenizer_config.json";
+
+    /** A checkpoint with a vocab.txt tokenizer (uncased), or none when vocab is null. */
+    public HfCheckpoint(BertConfig config, BertWeights weights, ObjectNode configJson, Vocab vocab) {
+        this(config, weights, configJson, vocab, vocab == null ? null : TokenizerOptions.bert(true), null);
+    }
+
+    /** The same checkpoint with other weights (a trained model from its starting point). */
+    public HfCheckpoint withWeights(BertConfig c, BertWeights w) {
+        return new HfCheckpoint(c, w, configJson, vocab, tokenizer, tokenizerJson);
+    }
+
+    /** The model's tokenizer; refused when the directory has no vocabulary. */
+    public WordPieceTokenizer textTokenizer(Path dir) {
+        if (vocab == null) {
+            throw new MukiException(dir + ": text input needs " + VOCAB + " or " + TOKENIZER_JSON + ", and the directory has neither");
+        }
+        return new WordPieceTokenizer(vocab, tokenizer);
+    }
+
+    /** do_lower_case from a directory's tokenizer_config.json; uncased when it has none. */
+    public static boolean lowerCase(Path dir) {
+        Path f = dir.resolve(TOKENIZER_CONFIG);
+        if (!Files.isRegularFile(f)) return true;
+        JsonNode v = Json.read(f).get("do_lower_case");
+        if (v == null || v.isNull()) return true;
+        if (!v.isBoolean()) throw new MukiException(f + ": do_lower_case must be true or false");
+        return v.asBoolean();
+    }
 
     /** Buffers and heads that a classifier does not use; skipped without a warning. */
     private static boolean knownUnused(String name) {
@@ -40,7 +79,7 @@ public record HfCheckpoint(BertConfig config, BertWeights weights, ObjectNode co
     }
 
     /** MUKI_NONFINITE_WEIGHTS: refuse (the default) or warn about NaN/infinite weights. */
-    static boolean nonFiniteWeightsWarnOnly() {
+    public static boolean nonFiniteWeightsWarnOnly() {
         String policy = System.getenv().getOrDefault("MUKI_NONFINITE_WEIGHTS", "refuse");
         return switch (policy) {
             case "refuse" -> false;
@@ -89,6 +128,7 @@ public record HfCheckpoint(BertConfig config, BertWeights weights, ObjectNode co
                 }
             }
             boolean hasHead = canonical.containsKey("classifier.weight");
+            boolean hasPooler = hasHead || canonical.containsKey(BertWeights.PREFIX + "pooler.dense.weight");
             List<String> labels = hasHead ? labels(configFile, json, st.entries().get(canonical.get("classifier.weight")))
                     : List.of();
             BertConfig config = parseConfig(configFile, json, labels);
@@ -99,7 +139,7 @@ public record HfCheckpoint(BertConfig config, BertWeights weights, ObjectNode co
                         + " layer tensors but " + weightsFile.getFileName() + " holds " + canonical.size() + " tensors in all");
             }
             Map<String, HostTensor> tensors = new LinkedHashMap<>();
-            for (var e : BertWeights.expectedShapes(config, hasHead).entrySet()) {
+            for (var e : BertWeights.expectedShapes(config, hasPooler, hasHead).entrySet()) {
                 String stored = canonical.remove(e.getKey());
                 if (stored == null) throw new MukiException(weightsFile + ": missing tensor '" + e.getKey() + "'");
                 int[] shape = st.entries().get(stored).shape();
@@ -118,20 +158,41 @@ public record HfCheckpoint(BertConfig config, BertWeights weights, ObjectNode co
                         + " tensor(s) a BERT classifier does not use: " + String.join(", ", unused.subList(0, Math.min(5, unused.size())))
                         + (unused.size() > 5 ? ", ..." : ""));
             }
-            Path vocabFile = dir.resolve(VOCAB);
+            Path vocabFile = dir.resolve(VOCAB), tokenizerFile = dir.resolve(TOKENIZER_JSON);
             Vocab vocab = Files.isRegularFile(vocabFile) ? Vocab.load(vocabFile) : null;
-            if (vocab != null && vocab.size() != config.vocabSize()) {
-                throw new MukiException(vocabFile + ": " + vocab.size() + " tokens but " + CONFIG + " has vocab_size "
-                        + config.vocabSize());
+            TokenizerOptions options = vocab == null ? null : TokenizerOptions.bert(lowerCase(dir));
+            byte[] tokenizerJson = null;
+            if (Files.isRegularFile(tokenizerFile)) {
+                TokenizerJson tj = TokenizerJson.read(tokenizerFile);
+                if (vocab != null) {
+                    for (int i = 0; i < Math.max(vocab.size(), tj.vocab().size()); i++) {
+                        String a = i < vocab.size() ? vocab.token(i) : "(none)", b = i < tj.vocab().size() ? tj.vocab().token(i) : "(none)";
+                        if (!a.equals(b)) {
+                            throw new MukiException(tokenizerFile + ": its vocabulary differs from " + VOCAB + " at id " + i + " ('"
+                                    + b + "' against '" + a + "')");
+                        }
+                    }
+                }
+                vocab = tj.vocab();
+                options = tj.options();
+                try {
+                    tokenizerJson = Files.readAllBytes(tokenizerFile);
+                } catch (IOException e) {
+                    throw new MukiException(tokenizerFile + ": cannot read (" + e.getMessage() + ")");
+                }
             }
-            return new HfCheckpoint(config, new BertWeights(tensors), json, vocab);
+            if (vocab != null && vocab.size() != config.vocabSize()) {
+                throw new MukiException((tokenizerJson != null ? tokenizerFile : vocabFile) + ": " + vocab.size()
+                        + " tokens but " + CONFIG + " has vocab_size " + config.vocabSize());
+            }
+            return new HfCheckpoint(config, new BertWeights(tensors), json, vocab, options, tokenizerJson);
         } finally {
             st.close();
         }
     }
 
     /** Maps BertModel names (no prefix) and TF-era LayerNorm names onto BertForSequenceClassification's. */
-    static String canonicalName(String name) {
+    public static String canonicalName(String name) {
         String n = name.replace("LayerNorm.gamma", "LayerNorm.weight").replace("LayerNorm.beta", "LayerNorm.bias");
         if (n.startsWith("embeddings.") || n.startsWith("encoder.") || n.startsWith("pooler.")) n = BertWeights.PREFIX + n;
         return n;
@@ -263,8 +324,12 @@ public record HfCheckpoint(BertConfig config, BertWeights weights, ObjectNode co
         return j;
     }
 
-    /** Writes config.json, model.safetensors (F32) and vocab.txt (when present) into dir. */
-    public void save(Path dir) {
+    /**
+     * Writes config.json, model.safetensors (F32) and the tokenizer (vocab.txt with
+     * tokenizer_config.json, and tokenizer.json when the checkpoint has one) into dir;
+     * modelMaxLength, when given, goes into tokenizer_config.json.
+     */
+    public void save(Path dir, Integer modelMaxLength) {
         try {
             Files.createDirectories(dir);
         } catch (IOException e) {
@@ -272,12 +337,22 @@ public record HfCheckpoint(BertConfig config, BertWeights weights, ObjectNode co
         }
         ObjectNode json = configJson(config, configJson);
         Map<String, HostTensor> ordered = new LinkedHashMap<>();
-        for (String name : BertWeights.expectedShapes(config, weights.hasClassifier()).keySet()) {
-            ordered.put(name, weights.get(name));
-        }
+        for (String name : weights.expectedShapes(config).keySet()) ordered.put(name, weights.get(name));
         SafeTensors.write(dir.resolve(WEIGHTS), ordered);
         AtomicFiles.write(dir.resolve(CONFIG), out -> out.write(
                 Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsBytes(json)));
-        if (vocab != null) vocab.save(dir.resolve(VOCAB));
+        if (vocab != null) {
+            vocab.save(dir.resolve(VOCAB));
+            ObjectNode tc = Json.MAPPER.createObjectNode().put("do_lower_case", tokenizer.lowerCase());
+            if (tokenizer.stripAccents() != tokenizer.lowerCase()) tc.put("strip_accents", tokenizer.stripAccents());
+            if (modelMaxLength != null) tc.put("model_max_length", modelMaxLength);
+            tc.put("tokenizer_class", "BertTokenizer");
+            AtomicFiles.write(dir.resolve(TOKENIZER_CONFIG), out -> out.write(Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsBytes(tc)));
+        }
+        if (tokenizerJson != null) AtomicFiles.write(dir.resolve(TOKENIZER_JSON), out -> out.write(tokenizerJson));
+    }
+
+    public void save(Path dir) {
+        save(dir, null);
     }
 }

@@ -201,7 +201,7 @@ public final class SafeTensors {
     }
 
     /** IEEE 754 binary16 to float, subnormals, infinities and NaN included. */
-    static float halfToFloat(short bits) {
+    public static float halfToFloat(short bits) {
         int h = bits & 0xFFFF;
         int sign = (h & 0x8000) << 16;
         int exp = (h >>> 10) & 0x1F;

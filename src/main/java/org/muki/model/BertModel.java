@@ -167,10 +167,11 @@ public final class BertModel implements AutoCloseable {
     private boolean clsOnlyLastLayer = true;
     private boolean lastHiddenValid;
 
+    /**
+     * A model on the backend. Weights without a classifier (an encoder, e.g. an imported
+     * pre-trained BertModel) give hidden states only: {@link #logits} and training refuse.
+     */
     public BertModel(BertConfig config, BertWeights w, Ops ops) {
-        if (!w.hasClassifier()) {
-            throw new MukiException("the model has no pooler/classifier head: it is an encoder only");
-        }
         this.config = config;
         this.ops = ops;
         for (var e : w.tensors().entrySet()) {
@@ -247,10 +248,19 @@ public final class BertModel implements AutoCloseable {
         for (Tensor g : gradients().values()) ops.zero(g);
     }
 
+    /** Whether the model has its pooler and classifier (else it is an encoder: hidden states only). */
+    public boolean hasClassifier() {
+        return params.classW != null && params.poolerW != null;
+    }
+
+    private void requireClassifier() {
+        if (!hasClassifier()) throw new MukiException("the model has no pooler/classifier head: it is an encoder only");
+    }
+
     /** A copy of the current parameters on the host, in Hugging Face's layout. */
     public BertWeights weights() {
         Map<String, HostTensor> out = new LinkedHashMap<>();
-        for (var e : BertWeights.expectedShapes(config, true).entrySet()) {
+        for (var e : BertWeights.expectedShapes(config, params.poolerW != null, hasClassifier()).entrySet()) {
             out.put(e.getKey(), new HostTensor(host(tensors.get(e.getKey())), e.getValue()));
         }
         return new BertWeights(out);
@@ -263,6 +273,7 @@ public final class BertModel implements AutoCloseable {
 
     /** Deterministic (eval) logits, [batch.size(), numLabels] row-major. */
     public float[] logits(Batch batch) {
+        requireClassifier();
         return forward(batch, 1, null, Pass.LOGITS);
     }
 
@@ -273,6 +284,15 @@ public final class BertModel implements AutoCloseable {
     public float[] hiddenStates(Batch batch) {
         forward(batch, 1, null, Pass.ALL_TOKENS);
         return lastHidden();
+    }
+
+    /**
+     * Deterministic (eval) final hidden state of each instance's first token ([CLS]),
+     * [batch.size(), hidden] row-major: the last layer runs on the [CLS] rows only, as for the
+     * logits (the same values as {@link #hiddenStates}' first rows up to float rounding).
+     */
+    public float[] clsHiddenStates(Batch batch) {
+        return forward(batch, 1, null, Pass.CLS_HIDDEN);
     }
 
     /**
@@ -292,6 +312,7 @@ public final class BertModel implements AutoCloseable {
      * numLabels] row-major with sample k of instance b in row b * K + k.
      */
     public float[] mcLogits(Batch batch, int samples, long seed, float hiddenP, float attentionP) {
+        requireClassifier();
         // Folding K into the batch multiplies every activation by K; on the Java backend, past a
         // few thousand token rows they no longer stay in cache and the pass turns memory-bound
         // (tiny: 1.6x slower). Groups of instances keep the folded batch near the backend's
@@ -326,6 +347,7 @@ public final class BertModel implements AutoCloseable {
      * keeps every activation for {@link #backward}.
      */
     public float[] trainingLogits(Batch batch, Dropout dropout) {
+        requireClassifier();
         if (dropout != null && dropout.rows() != batch.size()) {
             throw new IllegalArgumentException("dropout rows " + dropout.rows() + " != batch " + batch.size());
         }
@@ -341,6 +363,8 @@ public final class BertModel implements AutoCloseable {
         LOGITS,
         /** logits and every token's final hidden state */
         ALL_TOKENS,
+        /** the [CLS] rows' final hidden state (last layer on [CLS] only when allowed); no head */
+        CLS_HIDDEN,
         /** like ALL_TOKENS, keeping every activation for the backward pass */
         TRAINING
     }
@@ -358,7 +382,7 @@ public final class BertModel implements AutoCloseable {
             act = new Activations(ops, config, batch.size(), rows, t, training);
         }
         lastBatch = null;
-        boolean clsOnly = pass == Pass.LOGITS && clsOnlyLastLayer && trace == null;
+        boolean clsOnly = (pass == Pass.LOGITS || pass == Pass.CLS_HIDDEN) && clsOnlyLastLayer && trace == null;
         lastHiddenValid = !clsOnly;
         Activations a = act;
         float[] maskAdd = maskAdd(batch, samples);
@@ -403,6 +427,8 @@ public final class BertModel implements AutoCloseable {
             ops.gatherRows(x, first, a.cls);
             cls = a.cls;
         }
+        if (pass == Pass.CLS_HIDDEN) return host(cls);
+        if (!hasClassifier()) return null; // an encoder: hidden states only
         ops.linear(cls, params.poolerW, params.poolerB, a.pooled);
         ops.tanh(a.pooled);
         record("pooled", a.pooled);

@@ -7,7 +7,7 @@ import java.util.SplittableRandom;
 /**
  * The parameters of a BertForSequenceClassification under their Hugging Face names
  * ({@code bert.encoder.layer.0.attention.self.query.weight}, linear weights stored [out, in]).
- * A model without a pooler or classifier is an encoder.
+ * A model without a classifier is an encoder (BertModel), with or without its pooler.
  */
 public record BertWeights(Map<String, HostTensor> tensors) {
 
@@ -24,7 +24,11 @@ public record BertWeights(Map<String, HostTensor> tensors) {
     }
 
     public boolean hasClassifier() {
-        return tensors.containsKey("classifier.weight") && tensors.containsKey(PREFIX + "pooler.dense.weight");
+        return tensors.containsKey("classifier.weight") && hasPooler();
+    }
+
+    public boolean hasPooler() {
+        return tensors.containsKey(PREFIX + "pooler.dense.weight");
     }
 
     public static String layer(int i, String rest) {
@@ -34,8 +38,18 @@ public record BertWeights(Map<String, HostTensor> tensors) {
     /** Parameters of one encoder layer in {@link #expectedShapes}. */
     public static final int TENSORS_PER_LAYER = 16;
 
-    /** Every parameter the config calls for, in Hugging Face's order, with its shape. */
+    /** Every parameter the config calls for, with the pooler and classifier or neither. */
     public static Map<String, int[]> expectedShapes(BertConfig c, boolean withHead) {
+        return expectedShapes(c, withHead, withHead);
+    }
+
+    /** The parameters these weights should hold for the config: the head as far as they have it. */
+    public Map<String, int[]> expectedShapes(BertConfig c) {
+        return expectedShapes(c, hasPooler(), hasClassifier());
+    }
+
+    /** Every parameter the config calls for, in Hugging Face's order, with its shape. */
+    public static Map<String, int[]> expectedShapes(BertConfig c, boolean withPooler, boolean withClassifier) {
         int h = c.hiddenSize();
         Map<String, int[]> s = new LinkedHashMap<>();
         s.put(PREFIX + "embeddings.word_embeddings.weight", new int[] {c.vocabSize(), h});
@@ -59,9 +73,11 @@ public record BertWeights(Map<String, HostTensor> tensors) {
             s.put(layer(i, "output.LayerNorm.weight"), new int[] {h});
             s.put(layer(i, "output.LayerNorm.bias"), new int[] {h});
         }
-        if (withHead) {
+        if (withPooler || withClassifier) {
             s.put(PREFIX + "pooler.dense.weight", new int[] {h, h});
             s.put(PREFIX + "pooler.dense.bias", new int[] {h});
+        }
+        if (withClassifier) {
             s.put("classifier.weight", new int[] {c.numLabels(), h});
             s.put("classifier.bias", new int[] {c.numLabels()});
         }
@@ -75,19 +91,38 @@ public record BertWeights(Map<String, HostTensor> tensors) {
     public static BertWeights random(BertConfig c, long seed) {
         SplittableRandom rng = new SplittableRandom(seed);
         Map<String, HostTensor> t = new LinkedHashMap<>();
-        for (var e : expectedShapes(c, c.numLabels() > 0).entrySet()) {
-            int n = 1;
-            for (int d : e.getValue()) n *= d;
-            float[] v = new float[n];
+        for (var e : expectedShapes(c, c.numLabels() > 0).entrySet()) t.put(e.getKey(), initial(e.getKey(), e.getValue(), rng));
+        return new BertWeights(t);
+    }
+
+    /**
+     * These weights with a classification head for the config's labels: the pooler kept where
+     * they have one, the classifier kept where its labels are the config's; what is missing is
+     * initialised as Hugging Face does, from its own seeded stream (the encoder is not redrawn).
+     */
+    public BertWeights withHead(BertConfig c, boolean keepClassifier, long seed) {
+        SplittableRandom rng = new SplittableRandom(seed ^ 0x5DEECE66DL);
+        Map<String, HostTensor> t = new LinkedHashMap<>();
+        for (var e : expectedShapes(c, true, true).entrySet()) {
             String name = e.getKey();
-            if (name.endsWith("LayerNorm.weight")) {
-                java.util.Arrays.fill(v, 1f);
-            } else if (!name.endsWith(".bias")) {
-                for (int i = 0; i < n; i++) v[i] = (float) (gaussian(rng) * 0.02);
-            }
-            t.put(name, new HostTensor(v, e.getValue()));
+            HostTensor own = tensors.get(name);
+            boolean keep = own != null && (!name.startsWith("classifier.") || keepClassifier);
+            t.put(name, keep ? own : initial(name, e.getValue(), rng));
         }
         return new BertWeights(t);
+    }
+
+    /** One parameter as Hugging Face initialises it. */
+    private static HostTensor initial(String name, int[] shape, SplittableRandom rng) {
+        int n = 1;
+        for (int d : shape) n *= d;
+        float[] v = new float[n];
+        if (name.endsWith("LayerNorm.weight")) {
+            java.util.Arrays.fill(v, 1f);
+        } else if (!name.endsWith(".bias")) {
+            for (int i = 0; i < n; i++) v[i] = (float) (gaussian(rng) * 0.02);
+        }
+        return new HostTensor(v, shape);
     }
 
     private static double gaussian(SplittableRandom rng) {

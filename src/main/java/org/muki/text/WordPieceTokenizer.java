@@ -5,39 +5,55 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Hugging Face's BertTokenizer: basic tokenization (clean text, split CJK characters, NFC,
+ * Hugging Face's BERT tokenizer: basic tokenization (clean text, split CJK characters,
  * whitespace split, lower-case and strip accents when uncased, split punctuation), then greedy
  * longest-match-first WordPiece with "##" continuations; a word over 100 characters or with no
- * match becomes [UNK]. Special tokens written literally in the text stay whole.
+ * match becomes [UNK]. Special tokens written literally in the text stay whole. Two flavours
+ * ({@link TokenizerOptions.Flavor}): transformers' Python BertTokenizer, for directories with a
+ * vocab.txt, and the Rust tokenizers library that runs a tokenizer.json.
  */
 public final class WordPieceTokenizer {
     public static final String CLS = "[CLS]", SEP = "[SEP]", UNK = "[UNK]", PAD = "[PAD]", MASK = "[MASK]";
-    private static final List<String> SPECIAL = List.of(CLS, SEP, UNK, PAD, MASK);
-    private static final int MAX_WORD_CHARS = 100;
 
     /** Tokens with their ids and segment (token type) ids, [CLS] and [SEP] included. */
     /** truncated: word pieces were dropped to fit maxLength. */
     public record Encoding(List<String> tokens, int[] ids, int[] typeIds, boolean truncated) {}
 
     private final Vocab vocab;
-    private final boolean lowerCase;
+    private final TokenizerOptions o;
+    private final boolean fast;
+    /** The first characters of the special tokens: where a literal special token may start. */
+    private final String specialStarts;
 
+    /** BERT's tokenizer for a vocab.txt, as transformers' BertTokenizer runs it. */
     public WordPieceTokenizer(Vocab vocab, boolean lowerCase) {
+        this(vocab, TokenizerOptions.bert(lowerCase));
+    }
+
+    public WordPieceTokenizer(Vocab vocab, TokenizerOptions options) {
         // Refuse at load time a vocabulary that would fail on the first sentence.
-        for (String special : List.of(CLS, SEP, UNK)) vocab.required(special);
+        for (String special : List.of(options.cls(), options.sep(), options.unk())) vocab.required(special);
         this.vocab = vocab;
-        this.lowerCase = lowerCase;
+        this.o = options;
+        this.fast = options.flavor() == TokenizerOptions.Flavor.FAST;
+        StringBuilder starts = new StringBuilder();
+        for (String special : options.specials()) if (!special.isEmpty()) starts.append(special.charAt(0));
+        this.specialStarts = starts.toString();
     }
 
     public Vocab vocab() {
         return vocab;
     }
 
+    public TokenizerOptions options() {
+        return o;
+    }
+
     /** Word pieces of a text, without [CLS]/[SEP]. */
     public List<String> tokenize(String text) {
         List<String> out = new ArrayList<>();
         for (String part : splitOnSpecial(text)) {
-            if (SPECIAL.contains(part)) {
+            if (o.specials().contains(part)) {
                 out.add(part);
                 continue;
             }
@@ -47,13 +63,13 @@ public final class WordPieceTokenizer {
     }
 
     /** Splits around literal special tokens, which the basic tokenizer must not break up. */
-    private static List<String> splitOnSpecial(String text) {
+    private List<String> splitOnSpecial(String text) {
         List<String> parts = new ArrayList<>();
         int start = 0, i = 0;
         outer:
         while (i < text.length()) {
-            if (text.charAt(i) == '[') {
-                for (String s : SPECIAL) {
+            if (specialStarts.indexOf(text.charAt(i)) >= 0) {
+                for (String s : o.specials()) {
                     if (text.startsWith(s, i)) {
                         if (i > start) parts.add(text.substring(start, i));
                         parts.add(s);
@@ -72,35 +88,46 @@ public final class WordPieceTokenizer {
     List<String> basicTokenize(String text) {
         StringBuilder cleaned = new StringBuilder(text.length());
         text.codePoints().forEach(cp -> {
-            if (cp == 0 || cp == 0xFFFD || isControl(cp)) return;
-            if (isWhitespace(cp)) {
+            if (o.cleanText() && (cp == 0 || cp == 0xFFFD || (fast ? FastChars.isControl(cp) : isControl(cp)))) return;
+            if (o.cleanText() && (fast ? FastChars.isCleanedToSpace(cp) : isWhitespace(cp))) {
                 cleaned.append(' ');
-            } else if (isChinese(cp)) {
+            } else if (o.chineseChars() && (fast ? FastChars.isChinese(cp) : isChinese(cp))) {
                 cleaned.append(' ').appendCodePoint(cp).append(' ');
             } else {
                 cleaned.appendCodePoint(cp);
             }
         });
-        String normalized = Normalizer.normalize(cleaned, Normalizer.Form.NFC);
         List<String> pieces = new ArrayList<>();
-        for (String token : splitWhitespace(normalized)) {
-            if (lowerCase) token = stripAccents(token.toLowerCase(java.util.Locale.ROOT));
-            splitPunctuation(token, pieces);
+        if (fast) {
+            // tokenizers' BertNormalizer: accents, then lower case code point by code point, on
+            // the whole text; no NFC. Its BertPreTokenizer then splits on whitespace and punctuation.
+            String normalized = cleaned.toString();
+            if (o.stripAccents()) normalized = stripAccents(normalized, true);
+            if (o.lowerCase()) normalized = FastChars.lowerCase(normalized);
+            for (String token : splitWhitespace(normalized, true)) splitPunctuation(token, pieces, true);
+            return pieces;
+        }
+        String normalized = Normalizer.normalize(cleaned, Normalizer.Form.NFC);
+        for (String token : splitWhitespace(normalized, false)) {
+            if (o.lowerCase()) token = token.toLowerCase(java.util.Locale.ROOT);
+            if (o.stripAccents()) token = stripAccents(token, false);
+            splitPunctuation(token, pieces, false);
         }
         return pieces;
     }
 
-    private static String stripAccents(String s) {
-        String nfd = Normalizer.normalize(s, Normalizer.Form.NFD);
+    private static String stripAccents(String s, boolean fast) {
+        String nfd = fast ? FastChars.nfd(s) : Normalizer.normalize(s, Normalizer.Form.NFD);
         StringBuilder out = new StringBuilder(nfd.length());
-        nfd.codePoints().filter(cp -> Character.getType(cp) != Character.NON_SPACING_MARK).forEach(out::appendCodePoint);
+        nfd.codePoints().filter(cp -> fast ? !FastChars.isAccent(cp) : Character.getType(cp) != Character.NON_SPACING_MARK)
+                .forEach(out::appendCodePoint);
         return out.toString();
     }
 
-    private static void splitPunctuation(String token, List<String> out) {
+    private static void splitPunctuation(String token, List<String> out, boolean fast) {
         StringBuilder word = new StringBuilder();
         token.codePoints().forEach(cp -> {
-            if (isPunctuation(cp)) {
+            if (fast ? FastChars.isPunctuation(cp) : isPunctuation(cp)) {
                 if (word.length() > 0) {
                     out.add(word.toString());
                     word.setLength(0);
@@ -115,8 +142,8 @@ public final class WordPieceTokenizer {
 
     private void wordPiece(String word, List<String> out) {
         int[] cps = word.codePoints().toArray();
-        if (cps.length > MAX_WORD_CHARS) {
-            out.add(UNK);
+        if (cps.length > o.maxCharsPerWord()) {
+            out.add(o.unk());
             return;
         }
         List<String> pieces = new ArrayList<>();
@@ -126,7 +153,7 @@ public final class WordPieceTokenizer {
             String match = null;
             while (start < end) {
                 String sub = new String(cps, start, end - start);
-                if (start > 0) sub = "##" + sub;
+                if (start > 0) sub = o.prefix() + sub;
                 if (vocab.contains(sub)) {
                     match = sub;
                     break;
@@ -134,7 +161,7 @@ public final class WordPieceTokenizer {
                 end--;
             }
             if (match == null) {
-                out.add(UNK);
+                out.add(o.unk());
                 return;
             }
             pieces.add(match);
@@ -153,18 +180,33 @@ public final class WordPieceTokenizer {
         int special = b == null ? 2 : 3;
         if (maxLength < special) throw new IllegalArgumentException("maxLength " + maxLength + " leaves no room for text");
         boolean truncated = a.size() + (b == null ? 0 : b.size()) + special > maxLength;
+        if (truncated && fast && b != null) {
+            // tokenizers' longest_first for pairs: the shorter text keeps what it can up to half the
+            // budget, the longer one the rest (ties: the second text counts as the longer).
+            int budget = maxLength - special;
+            boolean firstShorter = a.size() <= b.size();
+            int s = Math.min(a.size(), b.size());
+            int sKeep = s, lKeep = s > budget ? s : Math.max(s, budget - s);
+            if (sKeep + lKeep > budget) {
+                sKeep = budget / 2;
+                lKeep = sKeep + budget % 2;
+            }
+            a = new ArrayList<>(a.subList(0, Math.min(a.size(), firstShorter ? sKeep : lKeep)));
+            b = new ArrayList<>(b.subList(0, Math.min(b.size(), firstShorter ? lKeep : sKeep)));
+        }
         while (a.size() + (b == null ? 0 : b.size()) + special > maxLength) {
+            // transformers' longest_first: one piece at a time from the longer text (ties: the second).
             if (b == null || a.size() > b.size()) a.remove(a.size() - 1);
             else b.remove(b.size() - 1);
         }
         List<String> tokens = new ArrayList<>();
-        tokens.add(CLS);
+        tokens.add(o.cls());
         tokens.addAll(a);
-        tokens.add(SEP);
+        tokens.add(o.sep());
         int firstSegment = tokens.size();
         if (b != null) {
             tokens.addAll(b);
-            tokens.add(SEP);
+            tokens.add(o.sep());
         }
         int[] ids = new int[tokens.size()], types = new int[tokens.size()];
         for (int i = 0; i < ids.length; i++) {
@@ -174,12 +216,12 @@ public final class WordPieceTokenizer {
         return new Encoding(tokens, ids, types, truncated);
     }
 
-    /** Python's str.split(): on every character that str.isspace() accepts. */
-    private static List<String> splitWhitespace(String s) {
+    /** Python's str.split() (on every character str.isspace() accepts), or the fast tokenizer's whitespace split. */
+    private static List<String> splitWhitespace(String s, boolean fast) {
         List<String> out = new ArrayList<>();
         StringBuilder cur = new StringBuilder();
         s.codePoints().forEach(cp -> {
-            if (isPythonSpace(cp)) {
+            if (fast ? FastChars.isSplitSpace(cp) : isPythonSpace(cp)) {
                 if (cur.length() > 0) {
                     out.add(cur.toString());
                     cur.setLength(0);

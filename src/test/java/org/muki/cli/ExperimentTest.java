@@ -99,8 +99,8 @@ class ExperimentTest {
 
         // Score files know their teachers and data: other teachers, another order, or changed data are refused.
         ScoreFile scores = ScoreFile.read(out.resolve("scores/transfer.jsonl"));
-        Teacher t1 = Teacher.load(out.resolve("teachers/teacher-1"), true), t2 = Teacher.load(out.resolve("teachers/teacher-2"), true);
-        Teacher t3 = Teacher.load(out.resolve("teachers/teacher-3"), true), gold = Teacher.load(out.resolve("teachers/gold"), true);
+        Teacher t1 = Teacher.load(out.resolve("teachers/teacher-1")), t2 = Teacher.load(out.resolve("teachers/teacher-2"));
+        Teacher t3 = Teacher.load(out.resolve("teachers/teacher-3")), gold = Teacher.load(out.resolve("teachers/gold"));
         Path transfer = out.resolve("data/transfer.tsv");
         scores.check(List.of(t1, t2, t3), transfer);
         assertTrue(assertThrows(MukiException.class, () -> scores.check(List.of(t2, t1, t3), transfer)).getMessage().contains("stale"));
