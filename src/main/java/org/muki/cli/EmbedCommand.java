@@ -38,7 +38,7 @@ final class EmbedCommand {
     static int run(String[] argv) throws IOException {
         Args args = Args.parse("embed", argv, 1, Set.of("model", "input", "output", "pooling", "backend", "batch-size", "max-length",
                 "threads"), Set.of("normalize", "overwrite"));
-        Path modelDir = Pretrained.resolve(args.required("model"), line -> System.err.println("muki: " + line));
+        Path modelDir = Pretrained.resolve(args.required("model"), CliLog::line);
         Path inputFile = Path.of(args.required("input"));
         String output = args.string("output", null);
         if (output != null && Files.exists(Path.of(output)) && !args.flag("overwrite")) {

@@ -37,7 +37,7 @@ final class EvaluateCommand {
         if (args.flag("out") && java.nio.file.Files.exists(Path.of(args.required("out")).resolve("report.json")) && !args.flag("overwrite")) {
             throw new MukiException("evaluate: " + args.required("out") + " already holds a report (pass --overwrite to replace it)");
         }
-        Path modelDir = Path.of(args.required("model"));
+        Path modelDir = org.muki.io.Pretrained.resolve(args.required("model"), CliLog::line);
         HfCheckpoint student = HfCheckpoint.load(modelDir);
         Path dataFile = Path.of(args.required("data"));
         Dataset test = Dataset.read(dataFile, TrainCommand.columns(args), Dataset.Labels.REQUIRED, args.flag("skip-bad-rows"));
@@ -60,7 +60,7 @@ final class EvaluateCommand {
         try (Ops ops = Backends.create(args.string("backend", "java"), args.integer("threads", Runtime.getRuntime().availableProcessors(), 1))) {
             studentProbs = Evaluator.probabilities(student, modelDir, ops, rows, studentLabels, maxLength, batch);
             if (args.flag("gold")) {
-                Path goldDir = Path.of(args.required("gold"));
+                Path goldDir = org.muki.io.Pretrained.resolve(args.required("gold"), CliLog::line);
                 goldProbs = Evaluator.probabilities(HfCheckpoint.load(goldDir), goldDir, ops, rows,
                         studentLabels, maxLength, batch);
             }

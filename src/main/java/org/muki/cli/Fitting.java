@@ -97,7 +97,7 @@ final class Fitting {
             model = new HfCheckpoint(config, BertWeights.random(config, seed), null, vocab, TokenizerOptions.bert(lower == null || lower), null);
             origin = "config " + cfgFile;
         } else {
-            Path initDir = Path.of(args.required("init"));
+            Path initDir = org.muki.io.Pretrained.resolve(args.required("init"), CliLog::line);
             HfCheckpoint init = HfCheckpoint.load(initDir);
             BertConfig config = init.config().withLabels(labels);
             model = init.withWeights(config, withHead(initDir, init, config, seed));

@@ -102,7 +102,7 @@ final class IntegrateCommand {
 
     private static int studentWidth(Args args) {
         if (args.flag("config")) return org.muki.io.HfCheckpoint.readConfig(Path.of(args.required("config")), List.of()).hiddenSize();
-        return org.muki.io.HfCheckpoint.load(Path.of(args.required("init"))).config().hiddenSize();
+        return org.muki.io.HfCheckpoint.load(org.muki.io.Pretrained.resolve(args.required("init"), CliLog::line)).config().hiddenSize();
     }
 
     /** Each teacher's last hidden states of every transfer instance, mean-pooled over its tokens. */

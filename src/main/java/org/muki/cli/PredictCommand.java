@@ -40,7 +40,7 @@ final class PredictCommand {
                 Set.of("model", "input", "output", "backend", "mc-samples", "seed", "dropout", "attention-dropout",
                         "batch-size", "max-length", "threads"),
                 Set.of("overwrite"));
-        Path modelDir = Path.of(args.required("model"));
+        Path modelDir = org.muki.io.Pretrained.resolve(args.required("model"), CliLog::line);
         Path inputFile = Path.of(args.required("input"));
         String output = args.string("output", null);
         if (output != null && Files.exists(Path.of(output)) && !args.flag("overwrite")) {

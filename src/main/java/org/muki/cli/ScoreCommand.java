@@ -29,7 +29,7 @@ final class ScoreCommand {
     static List<Teacher> teachers(String list) {
         List<Teacher> out = new ArrayList<>();
         for (String d : list.split(",")) {
-            Path dir = Path.of(d.strip());
+            Path dir = org.muki.io.Pretrained.resolve(d.strip(), CliLog::line);
             out.add(Teacher.load(dir));
         }
         return out;
