@@ -13,9 +13,9 @@ public final class JavaOps implements Ops {
     private final boolean vector;
     private final Gemm gemm;
     private final Parallel parallel;
-    // Reused across gemm calls (ops are called from one thread; workers only read them).
-    private float[] packBuffer = new float[0];
-    private float[] transposeBuffer = new float[0];
+    // op(b) packed for the kernel, reused across gemm calls (ops are called from one thread;
+    // workers pack their panels into it, then only read it).
+    private AlignedFloats packedB;
 
     public JavaOps(boolean vector, int threads) {
         this.vector = vector;
@@ -26,10 +26,6 @@ public final class JavaOps implements Ops {
     @Override
     public String name() {
         return vector ? "java" : "java-scalar";
-    }
-
-    private static float[] grow(float[] buffer, int size) {
-        return buffer.length >= size ? buffer : new float[size];
     }
 
     private static JTensor j(Tensor t) {
@@ -78,16 +74,24 @@ public final class JavaOps implements Ops {
                 "gemm: shapes " + a.rows + "x" + a.cols + (transA ? "^T" : "") + " * " + b.rows + "x" + b.cols
                         + (transB ? "^T" : "") + " -> " + c.rows + "x" + c.cols);
         if (vector) {
-            // Pack op(b) (and op(a) when transposed) once; threads share the packed panels.
-            VectorGemm.Panels panels = panels(b, n, k, transB);
-            float[] aRows = a.data;
-            if (transA) {
-                aRows = transposeBuffer = grow(transposeBuffer, m * k);
-                VectorGemm.transposeInto(m, k, a.data, 0, a.cols, aRows);
-            }
-            float[] ar = aRows;
-            parallel.range(m, VectorGemm.MR, (from, to) ->
-                    VectorGemm.rows(from, to, n, k, ar, 0, k, panels, c.data, 0, n, 1f, beta, null));
+            AlignedFloats bp = packB(b.data, n, k, b.cols, transB);
+            parallel.range(m, VectorGemm.MR, (from, to) -> {
+                if (!transA) {
+                    // Rows of a read in place (only a last partial block is packed), MC rows at a
+                    // time so that they stay in L2 across the panels of b.
+                    for (int i0 = from; i0 < to; i0 += VectorGemm.MC) {
+                        int i1 = Math.min(to, i0 + VectorGemm.MC);
+                        VectorGemm.multiply(i1 - i0, n, k, a.data, i0 * k, k, bp.data, bp.offset, c.data, i0 * n, n, 1f, beta, null);
+                    }
+                    return;
+                }
+                AlignedFloats ap = VectorGemm.scratch(0, VectorGemm.packedASize(Math.min(to - from, VectorGemm.MC), k));
+                for (int i0 = from; i0 < to; i0 += VectorGemm.MC) {
+                    int i1 = Math.min(to, i0 + VectorGemm.MC);
+                    VectorGemm.packA(i0, i1, k, a.data, 0, a.cols, true, ap.data, ap.offset);
+                    VectorGemm.multiply(i1 - i0, n, k, ap.data, ap.offset, 0, bp.data, bp.offset, c.data, i0 * n, n, 1f, beta, null);
+                }
+            });
         } else {
             parallel.range(m, 1, (from, to) -> gemm.run(to - from, n, k,
                     a.data, transA ? from : from * a.cols, a.cols, transA,
@@ -95,10 +99,6 @@ public final class JavaOps implements Ops {
         }
     }
 
-    // Rows of y finished at a time by the fused linear (the GEMM kernel adds the bias as it
-    // stores): the GELU pass then reads them from cache, not memory, and the chunk's rows of x
-    // stay in L1 across the weight's panels.
-    private static final int LINEAR_CHUNK_ROWS = 16;
 
     @Override
     public void linear(Tensor x, Tensor weight, Tensor bias, Tensor y) {
@@ -153,26 +153,33 @@ public final class JavaOps implements Ops {
         void rows(int r0, int r1, float[] scratch);
     }
 
-    /** y = x weight^T + bias chunk by chunk of rows, each chunk handed to after (when given) while in cache. */
+    /**
+     * y = x weight^T + bias chunk by chunk of VectorGemm.MC rows (the kernel adds the bias as it
+     * stores), each chunk handed to after (when given) while its rows are in cache.
+     */
     private void linearChunked(JTensor x, JTensor weight, JTensor bias, JTensor y, ChunkDone after) {
         int m = x.rows, k = x.cols, n = weight.rows;
         require(weight.cols == k && y.rows == m && y.cols == n && bias.data.length == n,
                 "linear: x " + m + "x" + k + ", weight " + weight.rows + "x" + weight.cols + ", bias " + bias.data.length
                         + " -> " + y.rows + "x" + y.cols);
-        VectorGemm.Panels panels = panels(weight, n, k, true);
+        AlignedFloats bp = packB(weight.data, n, k, k, true);
         parallel.range(m, VectorGemm.MR, (from, to) -> {
             float[] scratch = after == null ? null : new float[n];
-            for (int r0 = from; r0 < to; r0 += LINEAR_CHUNK_ROWS) {
-                int r1 = Math.min(to, r0 + LINEAR_CHUNK_ROWS);
-                VectorGemm.rows(r0, r1, n, k, x.data, 0, k, panels, y.data, 0, n, 1f, 0f, bias.data);
+            for (int r0 = from; r0 < to; r0 += VectorGemm.MC) {
+                int r1 = Math.min(to, r0 + VectorGemm.MC);
+                VectorGemm.multiply(r1 - r0, n, k, x.data, r0 * k, k, bp.data, bp.offset, y.data, r0 * n, n, 1f, 0f, bias.data);
                 if (after != null) after.rows(r0, r1, scratch);
             }
         });
     }
 
-    /** op(b)'s panels for the vector kernel, packed (when needed) into the reused buffer. */
-    private VectorGemm.Panels panels(JTensor b, int n, int k, boolean transB) {
-        return VectorGemm.panels(n, k, b.data, 0, b.cols, transB, size -> packBuffer = grow(packBuffer, size));
+    /** op(b) (k x n; b has ldb columns) packed into the kernel's panels, the panels split between the threads. */
+    private AlignedFloats packB(float[] b, int n, int k, int ldb, boolean transB) {
+        int size = VectorGemm.packedBSize(n, k);
+        packedB = packedB == null ? AlignedFloats.allocate(size) : packedB.atLeast(size);
+        AlignedFloats bp = packedB;
+        parallel.range(VectorGemm.panels(n), 1, (from, to) -> VectorGemm.packB(n, k, b, 0, ldb, transB, bp.data, bp.offset, from, to));
+        return bp;
     }
 
     @Override
@@ -221,6 +228,10 @@ public final class JavaOps implements Ops {
         JTensor x = j(tx), dOut = j(tdOut), dX = j(tdX);
         int w = x.cols;
         parallel.range(x.rows, 1, (from, to) -> {
+            if (vector) {
+                VectorMath.geluBackward(x.data, dOut.data, dX.data, from * w, to * w);
+                return;
+            }
             for (int i = from * w; i < to * w; i++) {
                 double v = x.data[i];
                 double cdf = 0.5 * (1.0 + Erf.erf(v * 0.7071067811865476));

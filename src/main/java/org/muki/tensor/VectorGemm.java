@@ -1,63 +1,156 @@
 package org.muki.tensor;
 
-import java.util.function.IntFunction;
-
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * GEMM on the JDK Vector API. op(b) is packed into panels of NR = 4 vectors of columns
- * (packed[(panel * k + p) * NR + j]), zero-padded past n, unless it is already row-major and
- * whole panels wide (then read in place); a 4 x NR register block of c is
- * accumulated with FMAs over the whole k. The micro-kernel stays in one method on purpose: a
- * helper taking FloatVector arguments that is not inlined boxes its vectors and runs 10x slower.
+ * GEMM on the JDK Vector API, packed as high-performance BLAS libraries do:
+ * <ul>
+ *   <li>op(b) (k x n) is packed into panels of NR columns, each panel's k rows contiguous
+ *       ({@code bp[panel * k * NR + p * NR + j]}, zero past n), into a 64-byte aligned buffer
+ *       ({@link AlignedFloats}): every vector load of b is one cache line;</li>
+ *   <li>op(a) is packed a chunk of rows at a time into blocks of MR = 6 rows interleaved by
+ *       column ({@code ap[block * k * MR + p * MR + r]}, zero past the last row), so the kernel
+ *       broadcasts a's six values of column p from one cache line with one index;</li>
+ *   <li>the micro-kernel keeps a 6 x NR block of c in 24 vector registers (6 x 4 vectors of 16
+ *       floats with AVX-512's 32 registers; 6 x 2 with AVX2's 16), loads NR floats of b and six
+ *       of a per step of k, and issues 24 (12) independent FMAs: enough to fill two FMA units
+ *       of four cycles' latency. Narrow panels (n - j <= 2 vectors) use the 6 x 2 kernel.</li>
+ * </ul>
+ * Transposes cost nothing beyond packing, which reads op(a) and op(b) in either layout. Each
+ * kernel stays in one method on purpose: a helper taking FloatVector arguments that is not
+ * inlined boxes its vectors and runs 10x slower (the stores, outside the k loop, are helpers).
  */
 final class VectorGemm implements Gemm {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final int L = S.length();
-    static final int NR = 4 * L;
-    static final int MR = 4;
+    /** Vectors per panel: four with 32 vector registers (AVX-512), two with 16 (AVX2). */
+    private static final int VECTORS = L >= 16 ? 4 : 2;
+    /** Columns per panel of packed b. */
+    static final int NR = VECTORS * L;
+    /** Rows per register block. */
+    static final int MR = 6;
+    /** Rows of a packed at a time (a multiple of MR): with k = 1024 a chunk of a is 384 KiB, in L2. */
+    static final int MC = 96;
 
-    private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[2][0]);
+    /** Per thread: packed a (slot 0), packed b of single-threaded calls (slot 1), a tile of c (slot 2), a last partial block of a (slot 3). */
+    private static final ThreadLocal<AlignedFloats[]> SCRATCH = ThreadLocal.withInitial(() -> new AlignedFloats[4]);
 
-    /** Thread-local scratch buffer number `slot` of at least `size` floats. */
-    static float[] scratch(int slot, int size) {
-        float[][] s = SCRATCH.get();
-        if (s[slot].length < size) s[slot] = new float[size];
+    static AlignedFloats scratch(int slot, int size) {
+        AlignedFloats[] s = SCRATCH.get();
+        if (s[slot] == null) s[slot] = AlignedFloats.allocate(size);
+        else s[slot] = s[slot].atLeast(size);
         return s[slot];
     }
 
-    static int packedSize(int n, int k) {
-        return ((n + NR - 1) / NR) * NR * k;
+    static int panels(int n) {
+        return (n + NR - 1) / NR;
     }
 
-    /** Packs op(b) (k x n) into NR-column panels. */
-    static void packB(int n, int k, float[] b, int bOff, int ldb, boolean transB, float[] packed) {
-        int panels = (n + NR - 1) / NR;
-        for (int panel = 0; panel < panels; panel++) {
-            int j0 = panel * NR;
-            int width = Math.min(NR, n - j0);
-            int base = panel * k * NR;
+    static int packedBSize(int n, int k) {
+        return panels(n) * NR * k;
+    }
+
+    static int packedASize(int rows, int k) {
+        return (rows + MR - 1) / MR * MR * k;
+    }
+
+    /**
+     * Packs panels [from, to) of op(b) (k x n; b is n x k when transposed) into dst at dstOff:
+     * panel q's row p at dstOff + q * k * NR + p * NR.
+     */
+    static void packB(int n, int k, float[] b, int bOff, int ldb, boolean transB, float[] dst, int dstOff, int from, int to) {
+        for (int q = from; q < to; q++) {
+            int j0 = q * NR, width = Math.min(NR, n - j0), base = dstOff + q * k * NR;
             if (transB) {
                 // Row j of b is column j of op(b): read it contiguously, write it at stride NR.
                 for (int j = 0; j < width; j++) {
                     int src = bOff + (j0 + j) * ldb;
-                    for (int p = 0; p < k; p++) packed[base + p * NR + j] = b[src + p];
+                    for (int p = 0; p < k; p++) dst[base + p * NR + j] = b[src + p];
                 }
             } else {
-                for (int p = 0; p < k; p++) System.arraycopy(b, bOff + p * ldb + j0, packed, base + p * NR, width);
+                for (int p = 0; p < k; p++) System.arraycopy(b, bOff + p * ldb + j0, dst, base + p * NR, width);
             }
             if (width < NR) {
-                for (int p = 0; p < k; p++) java.util.Arrays.fill(packed, base + p * NR + width, base + (p + 1) * NR, 0f);
+                for (int p = 0; p < k; p++) java.util.Arrays.fill(dst, base + p * NR + width, base + (p + 1) * NR, 0f);
             }
         }
     }
 
-    /** Writes op(a) (m x k) row-major into dst, so the kernel reads a with lda = k. */
-    static void transposeInto(int m, int k, float[] a, int aOff, int lda, float[] dst) {
-        for (int p = 0; p < k; p++) {
-            int src = aOff + p * lda;
-            for (int i = 0; i < m; i++) dst[i * k + p] = a[src + i];
+    /**
+     * Packs rows [i0, i1) of op(a) (m x k; a is k x m when transposed) into blocks of MR rows at
+     * dst: block t's column p at dstOff + t * k * MR + p * MR; rows past i1 are zero.
+     */
+    static void packA(int i0, int i1, int k, float[] a, int aOff, int lda, boolean transA, float[] dst, int dstOff) {
+        int rows = i1 - i0;
+        for (int t = 0; t * MR < rows; t++) {
+            int base = dstOff + t * k * MR, r0 = i0 + t * MR, mr = Math.min(MR, i1 - r0);
+            if (transA) {
+                // Column i of a is row i of op(a): row p of a holds op(a)'s column p, MR values in a row.
+                for (int p = 0; p < k; p++) {
+                    int src = aOff + p * lda + r0, dp = base + p * MR;
+                    for (int r = 0; r < mr; r++) dst[dp + r] = a[src + r];
+                    for (int r = mr; r < MR; r++) dst[dp + r] = 0f;
+                }
+            } else {
+                for (int r = 0; r < mr; r++) {
+                    int src = aOff + (r0 + r) * lda;
+                    for (int p = 0; p < k; p++) dst[base + p * MR + r] = a[src + p];
+                }
+                for (int r = mr; r < MR; r++) {
+                    for (int p = 0; p < k; p++) dst[base + p * MR + r] = 0f;
+                }
+            }
+        }
+    }
+
+    /**
+     * c rows [0, rows) (from c[cOff], ldc apart) = alpha * op(a) rows * packed b + beta * c (+ bias):
+     * every panel of b for each block of MR rows, the block's MR x NR tile of c accumulated in
+     * registers. a is either packed ({@link #packA}: pass lda = 0) or rows of op(a) read in place,
+     * lda apart (then a last block of fewer than MR rows is packed first, zero rows below it).
+     */
+    static void multiply(int rows, int n, int k, float[] a, int aOff, int lda, float[] bp, int bpOff,
+                         float[] c, int cOff, int ldc, float alpha, float beta, float[] bias) {
+        int panels = panels(n), blocks = (rows + MR - 1) / MR;
+        boolean packed = lda == 0;
+        float[] tailA = a;
+        int tailOff = 0;
+        if (!packed && rows % MR != 0) {
+            AlignedFloats t = scratch(3, MR * k);
+            packA(rows / MR * MR, rows, k, a, aOff, lda, false, t.data, t.offset);
+            tailA = t.data;
+            tailOff = t.offset;
+        }
+        for (int q = 0; q < panels; q++) {
+            int j0 = q * NR, cols = Math.min(NR, n - j0), pb = bpOff + q * k * NR;
+            boolean narrow = VECTORS == 4 && cols <= 2 * L;
+            for (int t = 0; t < blocks; t++) {
+                int mr = Math.min(MR, rows - t * MR), at = cOff + t * MR * ldc + j0;
+                // Packed: column p of the block at pa + p * MR, its rows one apart; in place: rows lda apart.
+                float[] src = a;
+                int pa, rowStep, pStep;
+                if (packed) {
+                    pa = aOff + t * k * MR;
+                    rowStep = 1;
+                    pStep = MR;
+                } else if (mr == MR) {
+                    pa = aOff + t * MR * lda;
+                    rowStep = lda;
+                    pStep = 1;
+                } else {
+                    src = tailA;
+                    pa = tailOff;
+                    rowStep = 1;
+                    pStep = MR;
+                }
+                if (VECTORS == 4 && !narrow) {
+                    if (rowStep == 1) kernel4(k, src, pa, bp, pb, c, at, ldc, mr, cols, alpha, beta, bias, j0);
+                    else kernel4Rows(k, src, pa, rowStep, bp, pb, c, at, ldc, mr, cols, alpha, beta, bias, j0);
+                } else {
+                    kernel2(k, src, pa, rowStep, pStep, bp, pb, c, at, ldc, mr, cols, alpha, beta, bias, j0);
+                }
+            }
         }
     }
 
@@ -66,110 +159,163 @@ final class VectorGemm implements Gemm {
                     float[] a, int aOff, int lda, boolean transA,
                     float[] b, int bOff, int ldb, boolean transB,
                     float[] c, int cOff, int ldc, float alpha, float beta) {
-        Panels panels = panels(n, k, b, bOff, ldb, transB, size -> scratch(0, size));
-        if (transA) {
-            float[] at = scratch(1, m * k);
-            transposeInto(m, k, a, aOff, lda, at);
-            rows(0, m, n, k, at, 0, k, panels, c, cOff, ldc, alpha, beta, null);
-        } else {
-            rows(0, m, n, k, a, aOff, lda, panels, c, cOff, ldc, alpha, beta, null);
+        if (m == 0 || n == 0) return;
+        AlignedFloats bp = scratch(1, packedBSize(n, k));
+        packB(n, k, b, bOff, ldb, transB, bp.data, bp.offset, 0, panels(n));
+        if (!transA) {
+            for (int i0 = 0; i0 < m; i0 += MC) {
+                multiply(Math.min(m, i0 + MC) - i0, n, k, a, aOff + i0 * lda, lda, bp.data, bp.offset, c, cOff + i0 * ldc, ldc, alpha, beta, null);
+            }
+            return;
+        }
+        AlignedFloats ap = scratch(0, packedASize(Math.min(m, MC), k));
+        for (int i0 = 0; i0 < m; i0 += MC) {
+            int i1 = Math.min(m, i0 + MC);
+            packA(i0, i1, k, a, aOff, lda, true, ap.data, ap.offset);
+            multiply(i1 - i0, n, k, ap.data, ap.offset, 0, bp.data, bp.offset, c, cOff + i0 * ldc, ldc, alpha, beta, null);
         }
     }
 
     /**
-     * Where the kernel reads op(b)'s NR-column panels: panel q's row p starts at
-     * offset + q * panelStride + p * rowStride of data.
+     * The 6 x 4-vector kernel on packed a: rows [0, mr) and columns [0, cols) of the tile at c[at];
+     * a's column p of row r at ap[pa + p * MR + r].
      */
-    record Panels(float[] data, int offset, int panelStride, int rowStride) {}
-
-    /**
-     * op(b)'s panels: a row-major, untransposed b whose width is whole panels is read where it
-     * lies; otherwise it is packed into buffer.apply(packedSize(n, k)).
-     */
-    static Panels panels(int n, int k, float[] b, int bOff, int ldb, boolean transB, IntFunction<float[]> buffer) {
-        if (!transB && n % NR == 0) return new Panels(b, bOff, NR, ldb);
-        float[] packed = buffer.apply(packedSize(n, k));
-        packB(n, k, b, bOff, ldb, transB, packed);
-        return new Panels(packed, 0, k * NR, NR);
-    }
-
-    /** Rows [m0, m1) of c from row-major a (lda) and op(b)'s panels. */
-    static void rows(int m0, int m1, int n, int k, float[] a, int aOff, int lda, Panels b,
-                     float[] c, int cOff, int ldc, float alpha, float beta, float[] bias) {
-        int panels = (n + NR - 1) / NR;
-        for (int panel = 0; panel < panels; panel++) {
-            int pb = b.offset() + panel * b.panelStride();
-            int i = m0;
-            for (; i + MR <= m1; i += MR) block(i, MR, panel, n, k, a, aOff, lda, b.data(), pb, b.rowStride(), c, cOff, ldc, alpha, beta, bias);
-            for (; i < m1; i++) block(i, 1, panel, n, k, a, aOff, lda, b.data(), pb, b.rowStride(), c, cOff, ldc, alpha, beta, bias);
-        }
-    }
-
-    /**
-     * One register block: rows [i, i + mr) (mr is 4 or 1) x one panel, whose row p starts at
-     * packed[pb + p * ldp]; stores alpha * acc + beta * c (+ bias[col] when bias is given).
-     */
-    private static void block(int i, int mr, int panel, int n, int k, float[] a, int aOff, int lda,
-                              float[] packed, int pb, int ldp, float[] c, int cOff, int ldc, float alpha, float beta,
-                              float[] bias) {
+    private static void kernel4(int k, float[] ap, int pa, float[] bp, int pb, float[] c, int at, int ldc, int mr, int cols,
+                                float alpha, float beta, float[] bias, int j0) {
         FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S), c02 = FloatVector.zero(S), c03 = FloatVector.zero(S);
         FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S), c12 = FloatVector.zero(S), c13 = FloatVector.zero(S);
         FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S), c22 = FloatVector.zero(S), c23 = FloatVector.zero(S);
         FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S), c32 = FloatVector.zero(S), c33 = FloatVector.zero(S);
-        int a0 = aOff + i * lda;
-        if (mr == MR) {
-            int a1 = a0 + lda, a2 = a1 + lda, a3 = a2 + lda;
-            for (int p = 0; p < k; p++, pb += ldp) {
-                FloatVector b0 = FloatVector.fromArray(S, packed, pb);
-                FloatVector b1 = FloatVector.fromArray(S, packed, pb + L);
-                FloatVector b2 = FloatVector.fromArray(S, packed, pb + 2 * L);
-                FloatVector b3 = FloatVector.fromArray(S, packed, pb + 3 * L);
-                FloatVector x = FloatVector.broadcast(S, a[a0 + p]);
-                c00 = x.fma(b0, c00); c01 = x.fma(b1, c01); c02 = x.fma(b2, c02); c03 = x.fma(b3, c03);
-                x = FloatVector.broadcast(S, a[a1 + p]);
-                c10 = x.fma(b0, c10); c11 = x.fma(b1, c11); c12 = x.fma(b2, c12); c13 = x.fma(b3, c13);
-                x = FloatVector.broadcast(S, a[a2 + p]);
-                c20 = x.fma(b0, c20); c21 = x.fma(b1, c21); c22 = x.fma(b2, c22); c23 = x.fma(b3, c23);
-                x = FloatVector.broadcast(S, a[a3 + p]);
-                c30 = x.fma(b0, c30); c31 = x.fma(b1, c31); c32 = x.fma(b2, c32); c33 = x.fma(b3, c33);
-            }
-        } else {
-            for (int p = 0; p < k; p++, pb += ldp) {
-                FloatVector x = FloatVector.broadcast(S, a[a0 + p]);
-                c00 = x.fma(FloatVector.fromArray(S, packed, pb), c00);
-                c01 = x.fma(FloatVector.fromArray(S, packed, pb + L), c01);
-                c02 = x.fma(FloatVector.fromArray(S, packed, pb + 2 * L), c02);
-                c03 = x.fma(FloatVector.fromArray(S, packed, pb + 3 * L), c03);
-            }
+        FloatVector c40 = FloatVector.zero(S), c41 = FloatVector.zero(S), c42 = FloatVector.zero(S), c43 = FloatVector.zero(S);
+        FloatVector c50 = FloatVector.zero(S), c51 = FloatVector.zero(S), c52 = FloatVector.zero(S), c53 = FloatVector.zero(S);
+        for (int end = pa + k * MR; pa < end; pa += MR, pb += NR) {
+            FloatVector b0 = FloatVector.fromArray(S, bp, pb), b1 = FloatVector.fromArray(S, bp, pb + L);
+            FloatVector b2 = FloatVector.fromArray(S, bp, pb + 2 * L), b3 = FloatVector.fromArray(S, bp, pb + 3 * L);
+            FloatVector x = FloatVector.broadcast(S, ap[pa]);
+            c00 = x.fma(b0, c00); c01 = x.fma(b1, c01); c02 = x.fma(b2, c02); c03 = x.fma(b3, c03);
+            x = FloatVector.broadcast(S, ap[pa + 1]);
+            c10 = x.fma(b0, c10); c11 = x.fma(b1, c11); c12 = x.fma(b2, c12); c13 = x.fma(b3, c13);
+            x = FloatVector.broadcast(S, ap[pa + 2]);
+            c20 = x.fma(b0, c20); c21 = x.fma(b1, c21); c22 = x.fma(b2, c22); c23 = x.fma(b3, c23);
+            x = FloatVector.broadcast(S, ap[pa + 3]);
+            c30 = x.fma(b0, c30); c31 = x.fma(b1, c31); c32 = x.fma(b2, c32); c33 = x.fma(b3, c33);
+            x = FloatVector.broadcast(S, ap[pa + 4]);
+            c40 = x.fma(b0, c40); c41 = x.fma(b1, c41); c42 = x.fma(b2, c42); c43 = x.fma(b3, c43);
+            x = FloatVector.broadcast(S, ap[pa + 5]);
+            c50 = x.fma(b0, c50); c51 = x.fma(b1, c51); c52 = x.fma(b2, c52); c53 = x.fma(b3, c53);
         }
-        int j0 = panel * NR;
-        // A partial last vector is stored through this buffer: masks (indexInRange) are not
-        // intrinsified on JDK 17 and cost more than the copy.
-        float[] partial = n - j0 < NR && (n - j0) % L != 0 ? new float[L] : null;
-        for (int r = 0; r < mr; r++) {
-            int row = cOff + (i + r) * ldc + j0;
-            for (int v = 0; v < 4; v++) {
-                int col = j0 + v * L;
-                if (col >= n) break;
-                FloatVector acc = switch (r * 4 + v) {
-                    case 0 -> c00; case 1 -> c01; case 2 -> c02; case 3 -> c03;
-                    case 4 -> c10; case 5 -> c11; case 6 -> c12; case 7 -> c13;
-                    case 8 -> c20; case 9 -> c21; case 10 -> c22; case 11 -> c23;
-                    case 12 -> c30; case 13 -> c31; case 14 -> c32; default -> c33;
-                };
-                int at = row + v * L;
-                if (col + L <= n) {
-                    FloatVector out = acc.mul(alpha);
-                    if (beta != 0f) out = FloatVector.fromArray(S, c, at).mul(beta).add(out);
-                    if (bias != null) out = out.add(FloatVector.fromArray(S, bias, col));
-                    out.intoArray(c, at);
-                } else {
-                    acc.mul(alpha).intoArray(partial, 0);
-                    for (int q = 0; q < n - col; q++) {
-                        float out = beta == 0f ? partial[q] : partial[q] + beta * c[at + q];
-                        c[at + q] = bias == null ? out : out + bias[col + q];
-                    }
-                }
+        // The tile leaves the registers through a per-thread buffer: passing the accumulators to
+        // a store helper made C2 box them once its inlining budget ran out (2x slower).
+        AlignedFloats tile = scratch(2, MR * NR);
+        float[] t = tile.data;
+        int o = tile.offset;
+        c00.intoArray(t, o); c01.intoArray(t, o + L); c02.intoArray(t, o + 2 * L); c03.intoArray(t, o + 3 * L); o += NR;
+        c10.intoArray(t, o); c11.intoArray(t, o + L); c12.intoArray(t, o + 2 * L); c13.intoArray(t, o + 3 * L); o += NR;
+        c20.intoArray(t, o); c21.intoArray(t, o + L); c22.intoArray(t, o + 2 * L); c23.intoArray(t, o + 3 * L); o += NR;
+        c30.intoArray(t, o); c31.intoArray(t, o + L); c32.intoArray(t, o + 2 * L); c33.intoArray(t, o + 3 * L); o += NR;
+        c40.intoArray(t, o); c41.intoArray(t, o + L); c42.intoArray(t, o + 2 * L); c43.intoArray(t, o + 3 * L); o += NR;
+        c50.intoArray(t, o); c51.intoArray(t, o + L); c52.intoArray(t, o + 2 * L); c53.intoArray(t, o + 3 * L);
+        storeTile(t, tile.offset, c, at, ldc, mr, cols, alpha, beta, bias, j0);
+    }
+
+    /**
+     * The same kernel on six whole rows of a read in place, lda apart (a's column p of row r at
+     * a[pa + r * lda + p]): no packing for op(a) = a. A copy of {@link #kernel4} on purpose: one
+     * kernel taking both layouts' strides as variables ran at half the speed in either.
+     */
+    private static void kernel4Rows(int k, float[] ap, int pa, int lda, float[] bp, int pb, float[] c, int at, int ldc, int mr, int cols,
+                                float alpha, float beta, float[] bias, int j0) {
+        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S), c02 = FloatVector.zero(S), c03 = FloatVector.zero(S);
+        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S), c12 = FloatVector.zero(S), c13 = FloatVector.zero(S);
+        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S), c22 = FloatVector.zero(S), c23 = FloatVector.zero(S);
+        FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S), c32 = FloatVector.zero(S), c33 = FloatVector.zero(S);
+        FloatVector c40 = FloatVector.zero(S), c41 = FloatVector.zero(S), c42 = FloatVector.zero(S), c43 = FloatVector.zero(S);
+        FloatVector c50 = FloatVector.zero(S), c51 = FloatVector.zero(S), c52 = FloatVector.zero(S), c53 = FloatVector.zero(S);
+        int r1 = lda, r2 = 2 * lda, r3 = 3 * lda, r4 = 4 * lda, r5 = 5 * lda;
+        for (int end = pa + k; pa < end; pa++, pb += NR) {
+            FloatVector b0 = FloatVector.fromArray(S, bp, pb), b1 = FloatVector.fromArray(S, bp, pb + L);
+            FloatVector b2 = FloatVector.fromArray(S, bp, pb + 2 * L), b3 = FloatVector.fromArray(S, bp, pb + 3 * L);
+            FloatVector x = FloatVector.broadcast(S, ap[pa]);
+            c00 = x.fma(b0, c00); c01 = x.fma(b1, c01); c02 = x.fma(b2, c02); c03 = x.fma(b3, c03);
+            x = FloatVector.broadcast(S, ap[pa + r1]);
+            c10 = x.fma(b0, c10); c11 = x.fma(b1, c11); c12 = x.fma(b2, c12); c13 = x.fma(b3, c13);
+            x = FloatVector.broadcast(S, ap[pa + r2]);
+            c20 = x.fma(b0, c20); c21 = x.fma(b1, c21); c22 = x.fma(b2, c22); c23 = x.fma(b3, c23);
+            x = FloatVector.broadcast(S, ap[pa + r3]);
+            c30 = x.fma(b0, c30); c31 = x.fma(b1, c31); c32 = x.fma(b2, c32); c33 = x.fma(b3, c33);
+            x = FloatVector.broadcast(S, ap[pa + r4]);
+            c40 = x.fma(b0, c40); c41 = x.fma(b1, c41); c42 = x.fma(b2, c42); c43 = x.fma(b3, c43);
+            x = FloatVector.broadcast(S, ap[pa + r5]);
+            c50 = x.fma(b0, c50); c51 = x.fma(b1, c51); c52 = x.fma(b2, c52); c53 = x.fma(b3, c53);
+        }
+        // The tile leaves the registers through a per-thread buffer: passing the accumulators to
+        // a store helper made C2 box them once its inlining budget ran out (2x slower).
+        AlignedFloats tile = scratch(2, MR * NR);
+        float[] t = tile.data;
+        int o = tile.offset;
+        c00.intoArray(t, o); c01.intoArray(t, o + L); c02.intoArray(t, o + 2 * L); c03.intoArray(t, o + 3 * L); o += NR;
+        c10.intoArray(t, o); c11.intoArray(t, o + L); c12.intoArray(t, o + 2 * L); c13.intoArray(t, o + 3 * L); o += NR;
+        c20.intoArray(t, o); c21.intoArray(t, o + L); c22.intoArray(t, o + 2 * L); c23.intoArray(t, o + 3 * L); o += NR;
+        c30.intoArray(t, o); c31.intoArray(t, o + L); c32.intoArray(t, o + 2 * L); c33.intoArray(t, o + 3 * L); o += NR;
+        c40.intoArray(t, o); c41.intoArray(t, o + L); c42.intoArray(t, o + 2 * L); c43.intoArray(t, o + 3 * L); o += NR;
+        c50.intoArray(t, o); c51.intoArray(t, o + L); c52.intoArray(t, o + 2 * L); c53.intoArray(t, o + 3 * L);
+        storeTile(t, tile.offset, c, at, ldc, mr, cols, alpha, beta, bias, j0);
+    }
+
+    /** The 6 x 2-vector kernel (AVX2's registers, or a panel at most two vectors wide). */
+    private static void kernel2(int k, float[] ap, int pa, int rowStep, int pStep, float[] bp, int pb, float[] c, int at, int ldc,
+                                int mr, int cols,
+                                float alpha, float beta, float[] bias, int j0) {
+        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S), c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
+        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S), c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
+        FloatVector c40 = FloatVector.zero(S), c41 = FloatVector.zero(S), c50 = FloatVector.zero(S), c51 = FloatVector.zero(S);
+        int r1 = rowStep, r2 = 2 * rowStep, r3 = 3 * rowStep, r4 = 4 * rowStep, r5 = 5 * rowStep;
+        for (int end = pa + k * pStep; pa < end; pa += pStep, pb += NR) {
+            FloatVector b0 = FloatVector.fromArray(S, bp, pb), b1 = FloatVector.fromArray(S, bp, pb + L);
+            FloatVector x = FloatVector.broadcast(S, ap[pa]);
+            c00 = x.fma(b0, c00); c01 = x.fma(b1, c01);
+            x = FloatVector.broadcast(S, ap[pa + r1]);
+            c10 = x.fma(b0, c10); c11 = x.fma(b1, c11);
+            x = FloatVector.broadcast(S, ap[pa + r2]);
+            c20 = x.fma(b0, c20); c21 = x.fma(b1, c21);
+            x = FloatVector.broadcast(S, ap[pa + r3]);
+            c30 = x.fma(b0, c30); c31 = x.fma(b1, c31);
+            x = FloatVector.broadcast(S, ap[pa + r4]);
+            c40 = x.fma(b0, c40); c41 = x.fma(b1, c41);
+            x = FloatVector.broadcast(S, ap[pa + r5]);
+            c50 = x.fma(b0, c50); c51 = x.fma(b1, c51);
+        }
+        AlignedFloats tile = scratch(2, MR * NR);
+        float[] t = tile.data;
+        int o = tile.offset;
+        c00.intoArray(t, o); c01.intoArray(t, o + L); o += NR;
+        c10.intoArray(t, o); c11.intoArray(t, o + L); o += NR;
+        c20.intoArray(t, o); c21.intoArray(t, o + L); o += NR;
+        c30.intoArray(t, o); c31.intoArray(t, o + L); o += NR;
+        c40.intoArray(t, o); c41.intoArray(t, o + L); o += NR;
+        c50.intoArray(t, o); c51.intoArray(t, o + L);
+        storeTile(t, tile.offset, c, at, ldc, mr, Math.min(cols, 2 * L), alpha, beta, bias, j0);
+    }
+
+    /**
+     * Writes rows [0, mr) and columns [0, cols) of a tile (rows NR apart from tile[t0]) to c at
+     * c[at + r * ldc + j]: alpha * tile + beta * c (+ bias[j0 + j]); whole vectors where they fit.
+     */
+    private static void storeTile(float[] tile, int t0, float[] c, int at, int ldc, int mr, int cols, float alpha, float beta,
+                                  float[] bias, int j0) {
+        int whole = cols / L * L;
+        for (int r = 0; r < mr; r++, at += ldc, t0 += NR) {
+            for (int j = 0; j < whole; j += L) {
+                FloatVector out = FloatVector.fromArray(S, tile, t0 + j);
+                if (alpha != 1f) out = out.mul(alpha);
+                if (beta != 0f) out = FloatVector.fromArray(S, c, at + j).mul(beta).add(out);
+                if (bias != null) out = out.add(FloatVector.fromArray(S, bias, j0 + j));
+                out.intoArray(c, at + j);
+            }
+            for (int j = whole; j < cols; j++) {
+                float out = alpha * tile[t0 + j];
+                if (beta != 0f) out += beta * c[at + j];
+                c[at + j] = bias == null ? out : out + bias[j0 + j];
             }
         }
     }
