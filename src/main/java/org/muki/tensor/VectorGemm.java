@@ -32,6 +32,8 @@ final class VectorGemm implements Gemm {
     static final int MR = 6;
     /** Rows of a packed at a time (a multiple of MR): with k = 1024 a chunk of a is 384 KiB, in L2. */
     static final int MC = 96;
+    /** Columns of a (rows of b) per pass over c when k is long: a 256 x NR slice of a panel is 64 KiB. */
+    static final int KC = 256;
 
     /** Per thread: packed a (slot 0), packed b of single-threaded calls (slot 1), a tile of c (slot 2), a last partial block of a (slot 3). */
     private static final ThreadLocal<AlignedFloats[]> SCRATCH = ThreadLocal.withInitial(() -> new AlignedFloats[4]);
@@ -82,24 +84,29 @@ final class VectorGemm implements Gemm {
      * dst: block t's column p at dstOff + t * k * MR + p * MR; rows past i1 are zero.
      */
     static void packA(int i0, int i1, int k, float[] a, int aOff, int lda, boolean transA, float[] dst, int dstOff) {
-        int rows = i1 - i0;
-        for (int t = 0; t * MR < rows; t++) {
-            int base = dstOff + t * k * MR, r0 = i0 + t * MR, mr = Math.min(MR, i1 - r0);
-            if (transA) {
-                // Column i of a is row i of op(a): row p of a holds op(a)'s column p, MR values in a row.
-                for (int p = 0; p < k; p++) {
-                    int src = aOff + p * lda + r0, dp = base + p * MR;
-                    for (int r = 0; r < mr; r++) dst[dp + r] = a[src + r];
+        int rows = i1 - i0, blocks = (rows + MR - 1) / MR;
+        if (transA) {
+            // Column i of a is row i of op(a): row p of a holds the chunk's column p contiguously,
+            // so one pass over the rows of a fills every block (block by block, each row of a was
+            // read MR values at a time from memory).
+            for (int p = 0; p < k; p++) {
+                int src = aOff + p * lda + i0;
+                for (int t = 0; t < blocks; t++) {
+                    int dp = dstOff + t * k * MR + p * MR, mr = Math.min(MR, rows - t * MR);
+                    for (int r = 0; r < mr; r++) dst[dp + r] = a[src + t * MR + r];
                     for (int r = mr; r < MR; r++) dst[dp + r] = 0f;
                 }
-            } else {
-                for (int r = 0; r < mr; r++) {
-                    int src = aOff + (r0 + r) * lda;
-                    for (int p = 0; p < k; p++) dst[base + p * MR + r] = a[src + p];
-                }
-                for (int r = mr; r < MR; r++) {
-                    for (int p = 0; p < k; p++) dst[base + p * MR + r] = 0f;
-                }
+            }
+            return;
+        }
+        for (int t = 0; t < blocks; t++) {
+            int base = dstOff + t * k * MR, r0 = i0 + t * MR, mr = Math.min(MR, i1 - r0);
+            for (int r = 0; r < mr; r++) {
+                int src = aOff + (r0 + r) * lda;
+                for (int p = 0; p < k; p++) dst[base + p * MR + r] = a[src + p];
+            }
+            for (int r = mr; r < MR; r++) {
+                for (int p = 0; p < k; p++) dst[base + p * MR + r] = 0f;
             }
         }
     }
@@ -122,33 +129,41 @@ final class VectorGemm implements Gemm {
             tailA = t.data;
             tailOff = t.offset;
         }
-        for (int q = 0; q < panels; q++) {
-            int j0 = q * NR, cols = Math.min(NR, n - j0), pb = bpOff + q * k * NR;
-            boolean narrow = VECTORS == 4 && cols <= 2 * L;
-            for (int t = 0; t < blocks; t++) {
-                int mr = Math.min(MR, rows - t * MR), at = cOff + t * MR * ldc + j0;
-                // Packed: column p of the block at pa + p * MR, its rows one apart; in place: rows lda apart.
-                float[] src = a;
-                int pa, rowStep, pStep;
-                if (packed) {
-                    pa = aOff + t * k * MR;
-                    rowStep = 1;
-                    pStep = MR;
-                } else if (mr == MR) {
-                    pa = aOff + t * MR * lda;
-                    rowStep = lda;
-                    pStep = 1;
-                } else {
-                    src = tailA;
-                    pa = tailOff;
-                    rowStep = 1;
-                    pStep = MR;
-                }
-                if (VECTORS == 4 && !narrow) {
-                    if (rowStep == 1) kernel4(k, src, pa, bp, pb, c, at, ldc, mr, cols, alpha, beta, bias, j0);
-                    else kernel4Rows(k, src, pa, rowStep, bp, pb, c, at, ldc, mr, cols, alpha, beta, bias, j0);
-                } else {
-                    kernel2(k, src, pa, rowStep, pStep, bp, pb, c, at, ldc, mr, cols, alpha, beta, bias, j0);
+        // Long k in slices of about KC: a slice of the b panel (KC x NR) stays in L1 and the chunk
+        // of a in L2 while every block and panel passes; c accumulates across the slices.
+        int slices = (k + KC + KC / 2 - 1) / (KC + KC / 2), slice = (k + slices - 1) / slices;
+        for (int k0 = 0; k0 < k; k0 += slice) {
+            int kLen = Math.min(slice, k - k0);
+            float sliceBeta = k0 == 0 ? beta : 1f;
+            float[] sliceBias = k0 + kLen == k ? bias : null;
+            for (int q = 0; q < panels; q++) {
+                int j0 = q * NR, cols = Math.min(NR, n - j0), pb = bpOff + q * k * NR + k0 * NR;
+                boolean narrow = VECTORS == 4 && cols <= 2 * L;
+                for (int t = 0; t < blocks; t++) {
+                    int mr = Math.min(MR, rows - t * MR), at = cOff + t * MR * ldc + j0;
+                    // Packed: column p of the block at pa + p * MR, its rows one apart; in place: rows lda apart.
+                    float[] src = a;
+                    int pa, rowStep, pStep;
+                    if (packed) {
+                        pa = aOff + t * k * MR + k0 * MR;
+                        rowStep = 1;
+                        pStep = MR;
+                    } else if (mr == MR) {
+                        pa = aOff + t * MR * lda + k0;
+                        rowStep = lda;
+                        pStep = 1;
+                    } else {
+                        src = tailA;
+                        pa = tailOff + k0 * MR;
+                        rowStep = 1;
+                        pStep = MR;
+                    }
+                    if (VECTORS == 4 && !narrow) {
+                        if (rowStep == 1) kernel4(kLen, src, pa, bp, pb, c, at, ldc, mr, cols, alpha, sliceBeta, sliceBias, j0);
+                        else kernel4Rows(kLen, src, pa, rowStep, bp, pb, c, at, ldc, mr, cols, alpha, sliceBeta, sliceBias, j0);
+                    } else {
+                        kernel2(kLen, src, pa, rowStep, pStep, bp, pb, c, at, ldc, mr, cols, alpha, sliceBeta, sliceBias, j0);
+                    }
                 }
             }
         }
