@@ -147,6 +147,11 @@ final class IntegrateCommand {
             }
 
             @Override
+            public boolean needsHiddenStates() {
+                return true;
+            }
+
+            @Override
             public void update(float lr, int step) {
                 fm.update(lr, step);
             }

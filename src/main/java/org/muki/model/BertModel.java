@@ -77,7 +77,7 @@ public final class BertModel implements AutoCloseable {
         final boolean training;
         final Tensor emb, embLn, embOut, cls, pooled, pooledDrop, logits;
         final LayerActs[] layers;
-        /** Inference only: the last layer's [CLS] rows (its queries, attention and the rest). */
+        /** The last layer's [CLS] rows: input and context; in inference also its queries and attention. */
         final Tensor clsInput, clsQuery, clsProbs, clsContext;
         final TailActs clsTail;
 
@@ -100,11 +100,13 @@ public final class BertModel implements AutoCloseable {
                 LayerActs shared = new LayerActs(ops, c, rows, seqLen, false, ops.allocate(tokens, h));
                 java.util.Arrays.fill(layers, shared);
             }
-            clsInput = training ? null : ops.allocate(rows, h);
+            // The last layer's [CLS] rows: inference runs its queries and tail on them alone; a
+            // training pass its tail (after a full attention, whose backward is the full one).
+            clsInput = ops.allocate(rows, h);
             clsQuery = training ? null : ops.allocate(rows, h);
             clsProbs = training ? null : ops.allocate(rows * c.numHeads(), seqLen);
-            clsContext = training ? null : ops.allocate(rows, h);
-            clsTail = training ? null : new TailActs(ops, c, rows, false, ops.allocate(rows, h));
+            clsContext = ops.allocate(rows, h);
+            clsTail = new TailActs(ops, c, rows, training, ops.allocate(rows, h));
             cls = ops.allocate(rows, h);
             pooled = ops.allocate(rows, h);
             pooledDrop = training ? ops.allocate(rows, h) : pooled;
@@ -114,10 +116,8 @@ public final class BertModel implements AutoCloseable {
         void release(Ops ops) {
             for (LayerActs l : layers) l.release(ops); // release is idempotent: shared buffers are fine
             for (Tensor t : new Tensor[] {emb, embLn, embOut, cls, pooled, pooledDrop, logits}) ops.release(t);
-            if (clsTail != null) {
-                for (Tensor t : new Tensor[] {clsInput, clsQuery, clsProbs, clsContext}) ops.release(t);
-                clsTail.release(ops);
-            }
+            for (Tensor t : new Tensor[] {clsInput, clsQuery, clsProbs, clsContext}) if (t != null) ops.release(t);
+            clsTail.release(ops);
         }
 
         boolean fits(int instances, int rows, int seqLen, boolean training) {
@@ -125,18 +125,34 @@ public final class BertModel implements AutoCloseable {
         }
     }
 
+    /** Gradient buffers of one encoder layer's tail (after the attention), for some number of rows. */
+    private static final class TailDeltas {
+        /** dSum: the gradient at a residual sum (finally the tail's input); dCtx: at the attention's context. */
+        final Tensor dSum, dBranch, dH1, dInter, dCtx;
+
+        TailDeltas(Ops ops, BertConfig c, int rows) {
+            int h = c.hiddenSize();
+            dSum = ops.allocate(rows, h);
+            dBranch = ops.allocate(rows, h);
+            dH1 = ops.allocate(rows, h);
+            dInter = ops.allocate(rows, c.intermediateSize());
+            dCtx = ops.allocate(rows, h);
+        }
+
+        void release(Ops ops) {
+            for (Tensor t : new Tensor[] {dSum, dBranch, dH1, dInter, dCtx}) ops.release(t);
+        }
+    }
+
     /** Gradient buffers of the activations, for one batch shape. */
     private static final class Deltas {
-        final Tensor dx, dSum, dBranch, dH1, dInter, dCtx, dQ, dK, dV, dEmb, dCls, dPooled, dLogits;
+        final Tensor dx, dQ, dK, dV, dEmb, dCls, dPooled, dLogits;
+        /** Every token's tail, and the [CLS] rows' tail of a last layer run on them alone. */
+        final TailDeltas tail, clsTail;
 
         Deltas(Ops ops, BertConfig c, int rows, int seqLen) {
             int h = c.hiddenSize(), tokens = rows * seqLen;
             dx = ops.allocate(tokens, h);
-            dSum = ops.allocate(tokens, h);
-            dBranch = ops.allocate(tokens, h);
-            dH1 = ops.allocate(tokens, h);
-            dInter = ops.allocate(tokens, c.intermediateSize());
-            dCtx = ops.allocate(tokens, h);
             dQ = ops.allocate(tokens, h);
             dK = ops.allocate(tokens, h);
             dV = ops.allocate(tokens, h);
@@ -144,12 +160,14 @@ public final class BertModel implements AutoCloseable {
             dCls = ops.allocate(rows, h);
             dPooled = ops.allocate(rows, h);
             dLogits = ops.allocate(rows, c.numLabels());
+            tail = new TailDeltas(ops, c, tokens);
+            clsTail = new TailDeltas(ops, c, rows);
         }
 
         void release(Ops ops) {
-            for (Tensor t : new Tensor[] {dx, dSum, dBranch, dH1, dInter, dCtx, dQ, dK, dV, dEmb, dCls, dPooled, dLogits}) {
-                ops.release(t);
-            }
+            for (Tensor t : new Tensor[] {dx, dQ, dK, dV, dEmb, dCls, dPooled, dLogits}) ops.release(t);
+            tail.release(ops);
+            clsTail.release(ops);
         }
     }
 
@@ -166,6 +184,8 @@ public final class BertModel implements AutoCloseable {
     private BiConsumer<String, float[]> trace;
     private boolean clsOnlyLastLayer = true;
     private boolean lastHiddenValid;
+    /** Whether the last training pass ran the last layer's tail on the [CLS] rows only. */
+    private boolean lastClsOnly;
 
     /**
      * A model on the backend. Weights without a classifier (an encoder, e.g. an imported
@@ -347,11 +367,23 @@ public final class BertModel implements AutoCloseable {
      * keeps every activation for {@link #backward}.
      */
     public float[] trainingLogits(Batch batch, Dropout dropout) {
+        return trainingLogits(batch, dropout, false);
+    }
+
+    /**
+     * A training forward pass. The loss of the logits depends on the last layer's [CLS] rows
+     * alone, so unless allTokens (a loss on every token's final state, read with
+     * {@link #lastHidden}) the last layer's tail (output projection, LayerNorms, feed-forward)
+     * runs on those rows only, forward and backward (the attention still runs on every token,
+     * whose keys and values the [CLS] row reads). The gradients are the same up to float
+     * rounding (tested against PyTorch's autograd); with setClsOnlyLastLayer(false) every token.
+     */
+    public float[] trainingLogits(Batch batch, Dropout dropout, boolean allTokens) {
         requireClassifier();
         if (dropout != null && dropout.rows() != batch.size()) {
             throw new IllegalArgumentException("dropout rows " + dropout.rows() + " != batch " + batch.size());
         }
-        float[] logits = forward(batch, 1, dropout, Pass.TRAINING);
+        float[] logits = forward(batch, 1, dropout, allTokens || !clsOnlyLastLayer || trace != null ? Pass.TRAINING : Pass.TRAINING_CLS);
         lastBatch = batch;
         lastDropout = dropout;
         return logits;
@@ -366,12 +398,14 @@ public final class BertModel implements AutoCloseable {
         /** the [CLS] rows' final hidden state (last layer on [CLS] only when allowed); no head */
         CLS_HIDDEN,
         /** like ALL_TOKENS, keeping every activation for the backward pass */
-        TRAINING
+        TRAINING,
+        /** TRAINING with the last layer's tail on the [CLS] rows only */
+        TRAINING_CLS
     }
 
     private float[] forward(Batch batch, int samples, Dropout dropout, Pass pass) {
         validate(batch);
-        boolean training = pass == Pass.TRAINING;
+        boolean training = pass == Pass.TRAINING || pass == Pass.TRAINING_CLS;
         int t = batch.seqLen(), rows = batch.size() * samples;
         if (act == null || !act.fits(batch.size(), rows, t, training)) {
             // Free the old buffers before allocating the new ones.
@@ -383,7 +417,8 @@ public final class BertModel implements AutoCloseable {
         }
         lastBatch = null;
         boolean clsOnly = (pass == Pass.LOGITS || pass == Pass.CLS_HIDDEN) && clsOnlyLastLayer && trace == null;
-        lastHiddenValid = !clsOnly;
+        lastHiddenValid = !clsOnly && pass != Pass.TRAINING_CLS;
+        lastClsOnly = pass == Pass.TRAINING_CLS;
         Activations a = act;
         float[] maskAdd = maskAdd(batch, samples);
         int[] first = firstTokenRows(rows, t);
@@ -412,6 +447,14 @@ public final class BertModel implements AutoCloseable {
                 ops.linear(a.clsInput, l.q, l.qb, a.clsQuery);
                 ops.attention(a.clsQuery, la.k, la.v, maskAdd, clsShape, dropout, site, a.clsProbs, a.clsContext);
                 x = layerTail(i, a.clsContext, a.clsInput, dropout, 1, a.clsTail);
+            } else if (pass == Pass.TRAINING_CLS && i == params.layers.length - 1) {
+                // Training: the attention on every query (its backward is the full one), the tail
+                // on the [CLS] rows, with their dropout coordinates (token 0).
+                ops.linear(x, l.q, l.qb, la.q);
+                ops.attention(la.q, la.k, la.v, maskAdd, shape, dropout, site, la.probs, la.ctx);
+                ops.gatherRows(x, first, a.clsInput);
+                ops.gatherRows(la.ctx, first, a.clsContext);
+                x = layerTail(i, a.clsContext, a.clsInput, dropout, 1, a.clsTail);
             } else {
                 ops.linear(x, l.q, l.qb, la.q);
                 ops.attention(la.q, la.k, la.v, maskAdd, shape, dropout, site, la.probs, la.ctx);
@@ -423,7 +466,7 @@ public final class BertModel implements AutoCloseable {
         // hidden rate for every hidden site, the pooler's included, so that a rate of 0
         // reproduces eval mode exactly.
         Tensor cls = x;
-        if (!clsOnly) {
+        if (!clsOnly && pass != Pass.TRAINING_CLS) {
             ops.gatherRows(x, first, a.cls);
             cls = a.cls;
         }
@@ -471,6 +514,9 @@ public final class BertModel implements AutoCloseable {
      */
     public void backward(float[] dLogits, float[] dLastHidden) {
         if (lastBatch == null) throw new IllegalStateException("backward needs a trainingLogits call first");
+        if (dLastHidden != null && lastClsOnly) {
+            throw new IllegalStateException("a gradient on every token's last hidden state needs trainingLogits(batch, dropout, true)");
+        }
         gradients();
         Activations a = act;
         Batch batch = lastBatch;
@@ -479,41 +525,44 @@ public final class BertModel implements AutoCloseable {
         if (deltas == null) deltas = new Deltas(ops, config, rows, t);
         Deltas d = deltas;
         Params g = grads;
+        int[] first = firstTokenRows(rows, t);
         ops.write(dLogits, d.dLogits);
 
-        // Head, in reverse: classifier, pooler dropout, tanh, pooler dense, [CLS] gather.
+        // Head, in reverse: classifier, pooler dropout, tanh, pooler dense (on the [CLS] rows).
+        int last = params.layers.length - 1;
         ops.linearBackward(a.pooledDrop, params.classW, d.dLogits, d.dPooled, false, g.classW, g.classB);
         if (dropout != null) ops.dropout(d.dPooled, dropout, Dropout.siteCode(params.layers.length, Dropout.SITE_POOLER), 1);
         ops.tanhBackward(a.pooled, d.dPooled, d.dPooled);
-        ops.linearBackward(a.cls, params.poolerW, d.dPooled, d.dCls, false, g.poolerW, g.poolerB);
-        ops.zero(d.dx);
-        ops.scatterAddRows(d.dCls, firstTokenRows(rows, t), d.dx);
-        if (dLastHidden != null) {
-            ops.write(dLastHidden, d.dBranch);
-            ops.add(d.dx, d.dBranch);
+        ops.linearBackward(lastClsOnly ? a.clsTail.out : a.cls, params.poolerW, d.dPooled, d.dCls, false, g.poolerW, g.poolerB);
+        if (!lastClsOnly) {
+            ops.zero(d.dx);
+            ops.scatterAddRows(d.dCls, first, d.dx);
+            if (dLastHidden != null) {
+                ops.write(dLastHidden, d.tail.dBranch);
+                ops.add(d.dx, d.tail.dBranch);
+            }
         }
 
         AttentionShape shape = shape(rows, t);
-        for (int i = params.layers.length - 1; i >= 0; i--) {
+        for (int i = last; i >= 0; i--) {
             Layer l = params.layers[i], gl = g.layers[i];
             LayerActs la = a.layers[i];
             Tensor in = i == 0 ? a.embOut : a.layers[i - 1].tail.out;
-            // d.dx holds dLoss/d(out). Feed-forward block: out = LN2(h1 + dropout(dense(gelu(dense(h1))))).
-            ops.layerNormBackward(la.tail.ffnSum, l.ln2g, config.layerNormEps(), d.dx, d.dSum, gl.ln2g, gl.ln2b);
-            ops.copy(d.dSum, d.dBranch);
-            if (dropout != null) ops.dropout(d.dBranch, dropout, Dropout.siteCode(i, Dropout.SITE_FFN_OUTPUT), t);
-            ops.linearBackward(la.tail.interAct, l.out, d.dBranch, d.dInter, false, gl.out, gl.outB);
-            ops.geluBackward(la.tail.interPre, d.dInter, d.dInter);
-            ops.copy(d.dSum, d.dH1); // the residual path
-            ops.linearBackward(la.tail.h1, l.inter, d.dInter, d.dH1, true, gl.inter, gl.interB);
-            // Self-attention block: h1 = LN1(in + dropout(dense(attention(in)))).
-            ops.layerNormBackward(la.tail.attnSum, l.ln1g, config.layerNormEps(), d.dH1, d.dSum, gl.ln1g, gl.ln1b);
-            ops.copy(d.dSum, d.dBranch);
-            if (dropout != null) ops.dropout(d.dBranch, dropout, Dropout.siteCode(i, Dropout.SITE_ATTENTION_OUTPUT), t);
-            ops.linearBackward(la.ctx, l.attnOut, d.dBranch, d.dCtx, false, gl.attnOut, gl.attnOutB);
+            if (i == last && lastClsOnly) {
+                // The tail ran on the [CLS] rows: its backward too; then their context and residual
+                // gradients go back to those rows of every token's, zero elsewhere.
+                tailBackward(i, a.clsTail, a.clsContext, d.dCls, dropout, 1, d.clsTail);
+                ops.zero(d.tail.dCtx);
+                ops.scatterAddRows(d.clsTail.dCtx, first, d.tail.dCtx);
+                ops.zero(d.tail.dSum);
+                ops.scatterAddRows(d.clsTail.dSum, first, d.tail.dSum);
+            } else {
+                tailBackward(i, la.tail, la.ctx, d.dx, dropout, t, d.tail);
+            }
+            // Self-attention: h1 = LN1(in + dropout(dense(attention(in)))), the tail did up to the context.
             ops.attentionBackward(la.q, la.k, la.v, shape, dropout, Dropout.siteCode(i, Dropout.SITE_ATTENTION_PROBS),
-                    la.probs, d.dCtx, d.dQ, d.dK, d.dV);
-            ops.copy(d.dSum, d.dx); // the residual path; now d.dx becomes dLoss/d(in)
+                    la.probs, d.tail.dCtx, d.dQ, d.dK, d.dV);
+            ops.copy(d.tail.dSum, d.dx); // the residual path; now d.dx becomes dLoss/d(in)
             ops.linearBackward(in, l.q, d.dQ, d.dx, true, gl.q, gl.qb);
             ops.linearBackward(in, l.k, d.dK, d.dx, true, gl.k, gl.kb);
             ops.linearBackward(in, l.v, d.dV, d.dx, true, gl.v, gl.vb);
@@ -524,6 +573,30 @@ public final class BertModel implements AutoCloseable {
         ops.layerNormBackward(a.emb, params.embLnG, config.layerNormEps(), d.dx, d.dEmb, g.embLnG, g.embLnB);
         ops.embedBackward(batch.inputIds(), batch.typeIds(), t, d.dEmb, g.words, g.positions, g.types);
         lastBatch = null; // the activations belong to one backward pass
+    }
+
+    /**
+     * Backward of {@link #layerTail} on its rows (tokensPerRow per instance), mirroring it call for
+     * call: from dOut, the gradient at the layer's output, to td.dCtx (at the attention's context)
+     * and td.dSum (at the layer's input through the residual), accumulating layer i's tail
+     * parameter gradients.
+     */
+    private void tailBackward(int i, TailActs ta, Tensor context, Tensor dOut, Dropout dropout, int tokensPerRow, TailDeltas td) {
+        Layer l = params.layers[i], gl = grads.layers[i];
+        float eps = config.layerNormEps();
+        // Feed-forward block: out = LN2(h1 + dropout(dense(gelu(dense(h1))))).
+        ops.layerNormBackward(ta.ffnSum, l.ln2g, eps, dOut, td.dSum, gl.ln2g, gl.ln2b);
+        ops.copy(td.dSum, td.dBranch);
+        if (dropout != null) ops.dropout(td.dBranch, dropout, Dropout.siteCode(i, Dropout.SITE_FFN_OUTPUT), tokensPerRow);
+        ops.linearBackward(ta.interAct, l.out, td.dBranch, td.dInter, false, gl.out, gl.outB);
+        ops.geluBackward(ta.interPre, td.dInter, td.dInter);
+        ops.copy(td.dSum, td.dH1); // the residual path
+        ops.linearBackward(ta.h1, l.inter, td.dInter, td.dH1, true, gl.inter, gl.interB);
+        // The attention's output: h1 = LN1(in + dropout(dense(context))).
+        ops.layerNormBackward(ta.attnSum, l.ln1g, eps, td.dH1, td.dSum, gl.ln1g, gl.ln1b);
+        ops.copy(td.dSum, td.dBranch);
+        if (dropout != null) ops.dropout(td.dBranch, dropout, Dropout.siteCode(i, Dropout.SITE_ATTENTION_OUTPUT), tokensPerRow);
+        ops.linearBackward(context, l.attnOut, td.dBranch, td.dCtx, false, gl.attnOut, gl.attnOutB);
     }
 
     /**

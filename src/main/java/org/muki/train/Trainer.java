@@ -49,6 +49,11 @@ public final class Trainer {
 
         Step loss(int[] positions, Batch batch, float[] logits, Supplier<float[]> lastHidden);
 
+        /** Whether the loss reads every token's last hidden state (then the model computes every token). */
+        default boolean needsHiddenStates() {
+            return false;
+        }
+
         /** Updates the objective's own parameters, if it has any, after the model's update. */
         default void update(float lr, int step) {}
 
@@ -141,7 +146,7 @@ public final class Trainer {
                 var cfg = model.config();
                 Dropout dropout = new Dropout(o.seed() * 0x9E3779B97F4A7C15L + done, cfg.hiddenDropout(), cfg.attentionDropout(),
                         batch.instanceKeys(), new int[positions.length]);
-                float[] logits = model.trainingLogits(batch, dropout);
+                float[] logits = model.trainingLogits(batch, dropout, objective.needsHiddenStates());
                 String fault = firstNonFinite("logits", logits, model.config().numLabels());
                 Objective.Step ce = null;
                 if (fault == null) {

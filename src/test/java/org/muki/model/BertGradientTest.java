@@ -27,12 +27,17 @@ import org.muki.train.Losses;
  */
 class BertGradientTest {
     static Stream<Arguments> cases() {
-        return Stream.of("odd-f32", "wide-127").flatMap(f -> TestSupport.backends().stream().map(b -> Arguments.of(f, b)));
+        return Stream.of("odd-f32", "wide-127").flatMap(f -> TestSupport.backends().stream()
+                .flatMap(b -> Stream.of(Arguments.of(f, b, false), Arguments.of(f, b, true))));
     }
 
-    @ParameterizedTest(name = "{0} on {1}")
+    /**
+     * allTokens false: the last layer's tail on the [CLS] rows only (what training runs); true:
+     * on every token (what a loss on the last hidden states needs). Both give autograd's gradients.
+     */
+    @ParameterizedTest(name = "{0} on {1}, every token {2}")
     @MethodSource("cases")
-    void parameterGradientsMatchPyTorchAutograd(String name, String backend) throws Exception {
+    void parameterGradientsMatchPyTorchAutograd(String name, String backend, boolean allTokens) throws Exception {
         var f = BertModelFixtureTest.load(name);
         JsonNode meta = Json.read(f.dir().resolve("gradients-meta.json"));
         int[] labels = BertModelFixtureTest.ints(meta.get("labels"));
@@ -43,7 +48,7 @@ class BertGradientTest {
         Dropout dropout = new Dropout(meta.get("seed").asLong(), c.hiddenDropout(), c.attentionDropout(), keys, new int[n]);
         try (Ops ops = Backends.create(backend, 2)) {
             BertModel model = new BertModel(c, f.checkpoint().weights(), ops);
-            float[] logits = model.trainingLogits(f.batch(), dropout);
+            float[] logits = model.trainingLogits(f.batch(), dropout, allTokens);
             Losses.Result ce = Losses.crossEntropy(logits, c.numLabels(), labels);
             assertEquals(meta.get("loss").asDouble(), ce.loss(), 1e-5, "loss");
             model.zeroGradients();
@@ -60,7 +65,7 @@ class BertGradientTest {
                     for (float v : want) max = Math.max(max, Math.abs(v));
                     for (int i = 0; i < want.length; i++) worst = Math.max(worst, Math.abs(want[i] - got[i]));
                     double tol = 1e-4 + 1e-3 * max;
-                    assertTrue(worst <= tol, name + "/" + backend + " " + p + ": max |diff| " + worst + " > " + tol);
+                    assertTrue(worst <= tol, name + "/" + backend + "/" + allTokens + " " + p + ": max |diff| " + worst + " > " + tol);
                 }
             } finally {
                 expected.close();

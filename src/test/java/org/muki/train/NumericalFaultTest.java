@@ -38,9 +38,22 @@ class NumericalFaultTest {
     static Trainer.Objective poisoned(List<Encoded> data, int at, String poison) {
         Trainer.Objective ce = Trainer.crossEntropy(data, 2);
         int[] step = {0};
-        return (positions, batch, logits, hidden) -> {
-            Trainer.Objective.Step s = ce.loss(positions, batch, logits, hidden);
-            if (++step[0] != at) return s;
+        return new Trainer.Objective() {
+            @Override
+            public boolean needsHiddenStates() {
+                return poison.equals("hidden"); // a loss on the hidden states: the model computes every token
+            }
+
+            @Override
+            public Step loss(int[] positions, org.muki.model.Batch batch, float[] logits, java.util.function.Supplier<float[]> hidden) {
+                return poisonedStep(ce.loss(positions, batch, logits, hidden), ++step[0] == at, poison, batch);
+            }
+        };
+    }
+
+    private static Trainer.Objective.Step poisonedStep(Trainer.Objective.Step s, boolean now, String poison, org.muki.model.Batch batch) {
+        {
+            if (!now) return s;
             return switch (poison) {
                 case "loss" -> new Trainer.Objective.Step(Double.NaN, s.dLogits(), null);
                 case "dLogits" -> {
@@ -54,7 +67,7 @@ class NumericalFaultTest {
                     yield new Trainer.Objective.Step(s.loss(), s.dLogits(), dh);
                 }
             };
-        };
+        }
     }
 
     static Trainer.Options options(boolean skip) {
