@@ -286,6 +286,14 @@ public final class JavaOps implements Ops {
     public void layerNormBackward(Tensor tx, Tensor tg, float eps, Tensor tdOut, Tensor tdX, Tensor tdG, Tensor tdB) {
         JTensor x = j(tx), g = j(tg), dOut = j(tdOut), dX = j(tdX), dG = j(tdG), dB = j(tdB);
         int w = x.cols, rows = x.rows;
+        if (vector) {
+            float[] stats = new float[2 * rows];
+            parallel.range(rows, 1, (from, to) -> {
+                for (int r = from; r < to; r++) VectorMath.layerNormBackwardRow(x.data, r * w, w, g.data, eps, dOut.data, dX.data, stats, r);
+            });
+            parallel.range(w, 16, (from, to) -> VectorMath.layerNormParamGrads(x.data, dOut.data, rows, w, stats, dG.data, dB.data, from, to));
+            return;
+        }
         float[] mean = new float[rows], rstd = new float[rows];
         parallel.range(rows, 1, (from, to) -> {
             for (int r = from; r < to; r++) {
@@ -331,6 +339,10 @@ public final class JavaOps implements Ops {
         JTensor x = j(tx), out = j(tout);
         int w = x.cols;
         require(out.data.length == w, "sumRows: output of " + out.data.length + " for width " + w);
+        if (vector) {
+            parallel.range(w, 16, (from, to) -> VectorMath.sumRows(x.data, x.rows, w, out.data, from, to));
+            return;
+        }
         parallel.range(w, 1, (from, to) -> {
             for (int r = 0; r < x.rows; r++) {
                 int o = r * w;
@@ -515,8 +527,10 @@ public final class JavaOps implements Ops {
 
     @Override
     public double sumSquares(Tensor t) {
+        float[] a = j(t).data;
+        if (vector) return VectorMath.sumSquares(a, 0, a.length);
         double sum = 0;
-        for (float v : j(t).data) sum += (double) v * v;
+        for (float v : a) sum += (double) v * v;
         return sum;
     }
 
@@ -525,6 +539,15 @@ public final class JavaOps implements Ops {
         float[] p = j(tp).data, g = j(tg).data, m = j(tm).data, v = j(tv).data;
         float b1 = a.beta1(), b2 = a.beta2(), bc1 = a.bc1(), bc2 = a.bc2(), lr = a.lr(), wd = a.weightDecay();
         float gs = a.gradScale(), eps = a.eps();
+        if (vector) {
+            // Large tensors (the word embeddings) split between the threads.
+            if (p.length >= 1 << 16) {
+                parallel.range(p.length, 16, (from, to) -> VectorMath.adamW(p, g, m, v, from, to, b1, b2, bc1, bc2, lr, wd, gs, eps));
+            } else {
+                VectorMath.adamW(p, g, m, v, 0, p.length, b1, b2, bc1, bc2, lr, wd, gs, eps);
+            }
+            return;
+        }
         for (int i = 0; i < p.length; i++) {
             float gi = g[i] * gs;
             m[i] = b1 * m[i] + (1f - b1) * gi;

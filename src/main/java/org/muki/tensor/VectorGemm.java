@@ -89,12 +89,20 @@ final class VectorGemm implements Gemm {
             // Column i of a is row i of op(a): row p of a holds the chunk's column p contiguously,
             // so one pass over the rows of a fills every block (block by block, each row of a was
             // read MR values at a time from memory).
+            int full = rows / MR, blockStride = k * MR;
             for (int p = 0; p < k; p++) {
-                int src = aOff + p * lda + i0;
-                for (int t = 0; t < blocks; t++) {
-                    int dp = dstOff + t * k * MR + p * MR, mr = Math.min(MR, rows - t * MR);
-                    for (int r = 0; r < mr; r++) dst[dp + r] = a[src + t * MR + r];
-                    for (int r = mr; r < MR; r++) dst[dp + r] = 0f;
+                int src = aOff + p * lda + i0, dp = dstOff + p * MR;
+                for (int t = 0; t < full; t++, src += MR, dp += blockStride) {
+                    dst[dp] = a[src];
+                    dst[dp + 1] = a[src + 1];
+                    dst[dp + 2] = a[src + 2];
+                    dst[dp + 3] = a[src + 3];
+                    dst[dp + 4] = a[src + 4];
+                    dst[dp + 5] = a[src + 5];
+                }
+                if (full < blocks) {
+                    int mr = rows - full * MR;
+                    for (int r = 0; r < MR; r++) dst[dp + r] = r < mr ? a[src + r] : 0f;
                 }
             }
             return;

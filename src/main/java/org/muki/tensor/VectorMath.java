@@ -165,6 +165,139 @@ final class VectorMath {
     }
 
     /**
+     * One LayerNorm row's backward from its input x[o..o+w): dX = rstd * (dxhat - mean(dxhat) -
+     * xhat * mean(dxhat * xhat)), dxhat = dOut * gamma, the row's mean and 1/std recomputed (and
+     * stored at stats[2r], stats[2r+1] for the gamma/beta gradients). Sums in float lanes.
+     */
+    static void layerNormBackwardRow(float[] x, int o, int w, float[] g, float eps, float[] dOut, float[] dX, float[] stats, int r) {
+        int L = S.length(), full = w / L * L;
+        FloatVector acc = FloatVector.zero(S);
+        for (int c = 0; c < full; c += L) acc = acc.add(FloatVector.fromArray(S, x, o + c));
+        float sum = acc.reduceLanes(VectorOperators.ADD);
+        for (int c = full; c < w; c++) sum += x[o + c];
+        float mean = sum / w;
+        FloatVector m = FloatVector.broadcast(S, mean);
+        acc = FloatVector.zero(S);
+        for (int c = 0; c < full; c += L) {
+            FloatVector d = FloatVector.fromArray(S, x, o + c).sub(m);
+            acc = d.fma(d, acc);
+        }
+        float squares = acc.reduceLanes(VectorOperators.ADD);
+        for (int c = full; c < w; c++) squares += (x[o + c] - mean) * (x[o + c] - mean);
+        float rs = (float) (1.0 / Math.sqrt((double) squares / w + eps));
+        stats[2 * r] = mean;
+        stats[2 * r + 1] = rs;
+        FloatVector rstd = FloatVector.broadcast(S, rs);
+        FloatVector sd = FloatVector.zero(S), sdx = FloatVector.zero(S);
+        for (int c = 0; c < full; c += L) {
+            FloatVector dxhat = FloatVector.fromArray(S, dOut, o + c).mul(FloatVector.fromArray(S, g, c));
+            FloatVector xhat = FloatVector.fromArray(S, x, o + c).sub(m).mul(rstd);
+            sd = sd.add(dxhat);
+            sdx = dxhat.fma(xhat, sdx);
+        }
+        float sumD = sd.reduceLanes(VectorOperators.ADD), sumDX = sdx.reduceLanes(VectorOperators.ADD);
+        for (int c = full; c < w; c++) {
+            float dxhat = dOut[o + c] * g[c];
+            sumD += dxhat;
+            sumDX += dxhat * (x[o + c] - mean) * rs;
+        }
+        FloatVector mD = FloatVector.broadcast(S, sumD / w), mDX = FloatVector.broadcast(S, sumDX / w);
+        for (int c = 0; c < full; c += L) {
+            FloatVector xhat = FloatVector.fromArray(S, x, o + c).sub(m).mul(rstd);
+            FloatVector.fromArray(S, dOut, o + c).mul(FloatVector.fromArray(S, g, c)).sub(mD).sub(xhat.mul(mDX)).mul(rstd)
+                    .intoArray(dX, o + c);
+        }
+        for (int c = full; c < w; c++) {
+            float xhat = (x[o + c] - mean) * rs;
+            dX[o + c] = rs * (dOut[o + c] * g[c] - sumD / w - xhat * (sumDX / w));
+        }
+    }
+
+    /**
+     * For columns [from, to): dG += sum over rows of dOut * xhat and dB += sum of dOut, xhat from
+     * the rows' stats (mean, 1/std pairs); one row at a time, columns in lanes.
+     */
+    static void layerNormParamGrads(float[] x, float[] dOut, int rows, int w, float[] stats, float[] dG, float[] dB, int from, int to) {
+        int L = S.length(), full = from + (to - from) / L * L;
+        for (int r = 0; r < rows; r++) {
+            int o = r * w;
+            float mean = stats[2 * r], rs = stats[2 * r + 1];
+            FloatVector m = FloatVector.broadcast(S, mean), rstd = FloatVector.broadcast(S, rs);
+            for (int c = from; c < full; c += L) {
+                FloatVector d = FloatVector.fromArray(S, dOut, o + c);
+                FloatVector xhat = FloatVector.fromArray(S, x, o + c).sub(m).mul(rstd);
+                d.fma(xhat, FloatVector.fromArray(S, dG, c)).intoArray(dG, c);
+                d.add(FloatVector.fromArray(S, dB, c)).intoArray(dB, c);
+            }
+            for (int c = full; c < to; c++) {
+                dG[c] += dOut[o + c] * (x[o + c] - mean) * rs;
+                dB[c] += dOut[o + c];
+            }
+        }
+    }
+
+    /** out[c] += sum over rows of x[r * w + c] for columns [from, to). */
+    static void sumRows(float[] x, int rows, int w, float[] out, int from, int to) {
+        int L = S.length(), full = from + (to - from) / L * L;
+        for (int r = 0; r < rows; r++) {
+            int o = r * w;
+            for (int c = from; c < full; c += L) {
+                FloatVector.fromArray(S, x, o + c).add(FloatVector.fromArray(S, out, c)).intoArray(out, c);
+            }
+            for (int c = full; c < to; c++) out[c] += x[o + c];
+        }
+    }
+
+    /** Sum of squares of a[from, to): float lanes over blocks of 4,096 values, blocks added in double. */
+    static double sumSquares(float[] a, int from, int to) {
+        int L = S.length();
+        double total = 0;
+        for (int b = from; b < to; b += 4096) {
+            int end = Math.min(to, b + 4096), full = b + (end - b) / L * L;
+            FloatVector acc = FloatVector.zero(S);
+            for (int i = b; i < full; i += L) {
+                FloatVector v = FloatVector.fromArray(S, a, i);
+                acc = v.fma(v, acc);
+            }
+            double block = acc.reduceLanes(VectorOperators.ADD);
+            for (int i = full; i < end; i++) block += (double) a[i] * a[i];
+            total += block;
+        }
+        return total;
+    }
+
+    /**
+     * AdamW on [from, to): m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g^2;
+     * p -= lr (m / bc1 / (sqrt(v / bc2) + eps) + wd p), g scaled by gs first; in float lanes.
+     */
+    static void adamW(float[] p, float[] g, float[] m, float[] v, int from, int to, float b1, float b2, float bc1, float bc2,
+                      float lr, float wd, float gs, float eps) {
+        int L = S.length(), full = from + (to - from) / L * L;
+        FloatVector vb1 = FloatVector.broadcast(S, b1), vb2 = FloatVector.broadcast(S, b2);
+        FloatVector c1 = FloatVector.broadcast(S, 1f - b1), c2 = FloatVector.broadcast(S, 1f - b2);
+        FloatVector inv1 = FloatVector.broadcast(S, 1f / bc1), inv2 = FloatVector.broadcast(S, 1f / bc2);
+        FloatVector vlr = FloatVector.broadcast(S, lr), vwd = FloatVector.broadcast(S, wd), vgs = FloatVector.broadcast(S, gs);
+        FloatVector veps = FloatVector.broadcast(S, eps);
+        for (int i = from; i < full; i += L) {
+            FloatVector gi = FloatVector.fromArray(S, g, i).mul(vgs);
+            FloatVector mi = FloatVector.fromArray(S, m, i).mul(vb1).add(gi.mul(c1));
+            FloatVector vi = FloatVector.fromArray(S, v, i).mul(vb2).add(gi.mul(gi).mul(c2));
+            mi.intoArray(m, i);
+            vi.intoArray(v, i);
+            FloatVector update = mi.mul(inv1).div(vi.mul(inv2).lanewise(VectorOperators.SQRT).add(veps));
+            FloatVector pi = FloatVector.fromArray(S, p, i);
+            pi.sub(update.add(pi.mul(vwd)).mul(vlr)).intoArray(p, i);
+        }
+        for (int i = full; i < to; i++) {
+            float gi = g[i] * gs;
+            m[i] = b1 * m[i] + (1f - b1) * gi;
+            v[i] = b2 * v[i] + (1f - b2) * gi * gi;
+            float update = (m[i] * (1f / bc1)) / ((float) Math.sqrt(v[i] * (1f / bc2)) + eps);
+            p[i] -= lr * (update + wd * p[i]);
+        }
+    }
+
+    /**
      * One LayerNorm row, out[o..o+w) = (x - mean) / sqrt(var + eps) * g + b: the two passes
      * (mean, then the mean square deviation) accumulate in float lanes, each lane a strided
      * partial sum, so the row costs w / lanes dependent adds instead of w.
