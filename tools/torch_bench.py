@@ -27,6 +27,7 @@ SHAPES = {  # layers, hidden, heads, intermediate (as org.muki.model.BertConfig.
     "tiny": (2, 128, 2, 512),
     "mini": (4, 256, 4, 1024),
     "small": (4, 512, 8, 2048),
+    "minilm": (6, 384, 12, 1536),
     "base": (12, 768, 12, 3072),
 }
 

@@ -41,6 +41,28 @@ public record Batch(int size, int seqLen, int[] inputIds, int[] typeIds, int[] a
     }
 
     /** Instances [from, to) of this batch, padded to the same length. */
+    /** Sequence b's length: its last position with attention mask 1, plus one (padding only trails). */
+    public int length(int b) {
+        for (int j = seqLen - 1; j > 0; j--) if (attentionMask[b * seqLen + j] != 0) return j + 1;
+        return 1;
+    }
+
+    /** The sequences at the given rows, in that order, padded to their own longest length. */
+    public Batch select(int[] rows) {
+        int t = 1;
+        for (int r : rows) t = Math.max(t, length(r));
+        int n = rows.length;
+        int[] id = new int[n * t], ty = new int[n * t], m = new int[n * t], keys = new int[n];
+        for (int i = 0; i < n; i++) {
+            int r = rows[i], len = Math.min(t, seqLen);
+            System.arraycopy(inputIds, r * seqLen, id, i * t, len);
+            System.arraycopy(typeIds, r * seqLen, ty, i * t, len);
+            System.arraycopy(attentionMask, r * seqLen, m, i * t, len);
+            keys[i] = instanceKeys[r];
+        }
+        return new Batch(n, t, id, ty, m, keys);
+    }
+
     public Batch slice(int from, int to) {
         int t = seqLen;
         return new Batch(to - from, t, java.util.Arrays.copyOfRange(inputIds, from * t, to * t),

@@ -58,14 +58,15 @@ public record BertConfig(int vocabSize, int hiddenSize, int numLayers, int numHe
                 typeVocabSize, layerNormEps, hiddenDropout, attentionDropout, classifierDropout, newLabels);
     }
 
-    /** Standard shapes: tiny L2/H128/A2, mini L4/H256/A4, small L4/H512/A8, base L12/H768/A12. */
+    /** Standard shapes: tiny L2/H128/A2, mini L4/H256/A4, small L4/H512/A8, minilm L6/H384/A12, base L12/H768/A12. */
     public static BertConfig shape(String name, int vocabSize, List<String> labels) {
         return switch (name) {
             case "tiny" -> of(vocabSize, 128, 2, 2, labels);
             case "mini" -> of(vocabSize, 256, 4, 4, labels);
             case "small" -> of(vocabSize, 512, 4, 8, labels);
+            case "minilm" -> of(vocabSize, 384, 6, 12, labels);
             case "base" -> of(vocabSize, 768, 12, 12, labels);
-            default -> throw new org.muki.MukiException("unknown shape '" + name + "' (choose tiny, mini, small or base)");
+            default -> throw new org.muki.MukiException("unknown shape '" + name + "' (choose tiny, mini, small, minilm or base)");
         };
     }
 

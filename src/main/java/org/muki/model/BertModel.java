@@ -294,16 +294,30 @@ public final class BertModel implements AutoCloseable {
     /** Deterministic (eval) logits, [batch.size(), numLabels] row-major. */
     public float[] logits(Batch batch) {
         requireClassifier();
-        return forward(batch, 1, null, Pass.LOGITS);
+        return grouped(batch, 1, 1, Math.max(1, config.numLabels()), g -> forward(g, 1, null, Pass.LOGITS));
     }
 
     /**
      * Deterministic (eval) final hidden states of every token, [batch.size() * seqLen, hidden]
-     * row-major (the last encoder layer's output, before the pooler).
+     * row-major (the last encoder layer's output, before the pooler); rows past an instance's
+     * length (its padding) are zero.
      */
     public float[] hiddenStates(Batch batch) {
-        forward(batch, 1, null, Pass.ALL_TOKENS);
-        return lastHidden();
+        int h = config.hiddenSize(), t = batch.seqLen();
+        int[][] groups = groups(batch, 1);
+        if (groups == null) {
+            forward(batch, 1, null, Pass.ALL_TOKENS);
+            return lastHidden();
+        }
+        float[] out = new float[batch.size() * t * h];
+        for (int[] g : groups) {
+            Batch sub = batch.select(g);
+            forward(sub, 1, null, Pass.ALL_TOKENS);
+            float[] part = lastHidden();
+            for (int i = 0; i < g.length; i++) System.arraycopy(part, i * sub.seqLen() * h, out, g[i] * t * h, sub.seqLen() * h);
+        }
+        lastHiddenValid = false; // the last pass held only the last group
+        return out;
     }
 
     /**
@@ -312,7 +326,74 @@ public final class BertModel implements AutoCloseable {
      * logits (the same values as {@link #hiddenStates}' first rows up to float rounding).
      */
     public float[] clsHiddenStates(Batch batch) {
-        return forward(batch, 1, null, Pass.CLS_HIDDEN);
+        return grouped(batch, 1, 1, config.hiddenSize(), g -> forward(g, 1, null, Pass.CLS_HIDDEN));
+    }
+
+    /**
+     * The instances of a batch in groups of similar length, each run padded to its own longest
+     * instance (a batch of real texts in file order pads its short ones to its longest: up to
+     * twice the work), or null when the batch should run as it is. Groups hold up to the
+     * backend's mcTokenRows token rows (times rowsPerToken, the folded samples); an instance joins
+     * the group of the instances just shorter than it while the group pads at most a quarter of
+     * its tokens, or while the group is small (an eighth of that budget). Every op gives a row the
+     * same values whatever padding follows it (tested bit for bit on java), so the results do not
+     * depend on the grouping.
+     */
+    private int[][] groups(Batch batch, int rowsPerToken) {
+        int n = batch.size();
+        if (trace != null || n == 1) return null;
+        int[] len = new int[n];
+        boolean ragged = false;
+        for (int b = 0; b < n; b++) {
+            len[b] = batch.length(b);
+            ragged |= len[b] != batch.seqLen();
+        }
+        long budget = ops.mcTokenRows(), small = budget / 8;
+        if (!ragged && (long) n * batch.seqLen() * rowsPerToken <= budget) return null;
+        Integer[] order = new Integer[n];
+        for (int b = 0; b < n; b++) order[b] = b;
+        java.util.Arrays.sort(order, java.util.Comparator.comparingInt((Integer b) -> len[b]).thenComparingInt(b -> b));
+        java.util.List<int[]> groups = new java.util.ArrayList<>();
+        int start = 0, longest = 0;
+        long real = 0;
+        for (int i = 0; i < n; i++) {
+            int l = len[order[i]], count = i - start;
+            long padded = (long) (count + 1) * Math.max(longest, l);
+            boolean fits = padded * rowsPerToken <= budget;
+            boolean tight = padded * 4 <= (real + l) * 5;
+            boolean tiny = (long) count * longest * rowsPerToken < small;
+            if (count > 0 && !(fits && (tight || tiny))) {
+                groups.add(indices(order, start, i));
+                start = i;
+                longest = 0;
+                real = 0;
+            }
+            longest = Math.max(longest, l);
+            real += l;
+        }
+        groups.add(indices(order, start, n));
+        return groups.toArray(int[][]::new);
+    }
+
+    private static int[] indices(Integer[] order, int from, int to) {
+        int[] out = new int[to - from];
+        for (int i = from; i < to; i++) out[i - from] = order[i];
+        return out;
+    }
+
+    /** Runs the batch group by group ({@link #groups}), each instance's rows back in its place. */
+    private float[] grouped(Batch batch, int rowsPerToken, int rowsPerInstance, int width,
+                            java.util.function.Function<Batch, float[]> run) {
+        int[][] groups = groups(batch, rowsPerToken);
+        if (groups == null) return run.apply(batch);
+        int per = rowsPerInstance * width;
+        float[] out = new float[batch.size() * per];
+        for (int[] g : groups) {
+            float[] part = run.apply(batch.select(g));
+            for (int i = 0; i < g.length; i++) System.arraycopy(part, i * per, out, g[i] * per, per);
+        }
+        lastHiddenValid = false; // the last pass held only the last group
+        return out;
     }
 
     /**
@@ -335,19 +416,11 @@ public final class BertModel implements AutoCloseable {
         requireClassifier();
         // Folding K into the batch multiplies every activation by K; on the Java backend, past a
         // few thousand token rows they no longer stay in cache and the pass turns memory-bound
-        // (tiny: 1.6x slower). Groups of instances keep the folded batch near the backend's
-        // mcTokenRows; rows are independent and masks keyed by (instance, sample), so the logits
-        // do not depend on the grouping.
-        int group = Math.max(1, ops.mcTokenRows() / Math.max(1, samples * batch.seqLen()));
-        if (batch.size() <= group) return mcLogitsFolded(batch, samples, seed, hiddenP, attentionP);
-        int labels = Math.max(1, config.numLabels());
-        float[] out = new float[batch.size() * samples * labels];
-        for (int from = 0; from < batch.size(); from += group) {
-            int to = Math.min(batch.size(), from + group);
-            float[] part = mcLogitsFolded(batch.slice(from, to), samples, seed, hiddenP, attentionP);
-            System.arraycopy(part, 0, out, from * samples * labels, part.length);
-        }
-        return out;
+        // (tiny: 1.6x slower). Groups of instances of similar length keep the folded batch near
+        // the backend's mcTokenRows; rows are independent and masks keyed by (instance, sample),
+        // so the logits do not depend on the grouping.
+        return grouped(batch, samples, samples, Math.max(1, config.numLabels()),
+                g -> mcLogitsFolded(g, samples, seed, hiddenP, attentionP));
     }
 
     private float[] mcLogitsFolded(Batch batch, int samples, long seed, float hiddenP, float attentionP) {

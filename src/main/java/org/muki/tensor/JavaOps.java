@@ -16,6 +16,33 @@ public final class JavaOps implements Ops {
     // op(b) packed for the kernel, reused across gemm calls (ops are called from one thread;
     // workers pack their panels into it, then only read it).
     private AlignedFloats packedB;
+    /**
+     * The weights of linear layers, packed once and kept with a flag saying whether the packing
+     * is current: a model's parameters change only through write(), copy(), zero() and adamW(),
+     * which mark theirs stale (inference packs each weight once; training repacks, into the same
+     * buffer, after every optimiser step).
+     */
+    private final java.util.Map<float[], PackedWeight> packedWeights = new java.util.IdentityHashMap<>();
+
+    private static final class PackedWeight {
+        final AlignedFloats buffer;
+        boolean current;
+
+        PackedWeight(AlignedFloats buffer) {
+            this.buffer = buffer;
+        }
+    }
+
+    @Override
+    public void release(Tensor t) {
+        packedWeights.remove(j(t).data);
+    }
+
+    private void stale(Tensor t) {
+        if (packedWeights.isEmpty()) return;
+        PackedWeight p = packedWeights.get(j(t).data);
+        if (p != null) p.current = false;
+    }
 
     public JavaOps(boolean vector, int threads) {
         this.vector = vector;
@@ -49,12 +76,14 @@ public final class JavaOps implements Ops {
 
     @Override
     public void write(float[] host, Tensor t) {
+        stale(t);
         require(host.length == t.size(), "write: " + host.length + " values for " + t.rows() + "x" + t.cols());
         System.arraycopy(host, 0, j(t).data, 0, host.length);
     }
 
     @Override
     public void copy(Tensor src, Tensor dst) {
+        stale(dst);
         require(src.size() == dst.size(), "copy: sizes differ");
         System.arraycopy(j(src).data, 0, j(dst).data, 0, j(src).data.length);
     }
@@ -162,12 +191,17 @@ public final class JavaOps implements Ops {
         require(weight.cols == k && y.rows == m && y.cols == n && bias.data.length == n,
                 "linear: x " + m + "x" + k + ", weight " + weight.rows + "x" + weight.cols + ", bias " + bias.data.length
                         + " -> " + y.rows + "x" + y.cols);
-        AlignedFloats bp = packB(weight.data, n, k, k, true);
+        PackedWeight pw = packedWeights.computeIfAbsent(weight.data, w -> new PackedWeight(AlignedFloats.allocate(VectorGemm.packedBSize(n, k))));
+        AlignedFloats packed = pw.buffer;
+        if (!pw.current) {
+            parallel.range(VectorGemm.panels(n), 1, (from, to) -> VectorGemm.packB(n, k, weight.data, 0, k, true, packed.data, packed.offset, from, to));
+            pw.current = true;
+        }
         parallel.range(m, VectorGemm.MR, (from, to) -> {
             float[] scratch = after == null ? null : new float[n];
             for (int r0 = from; r0 < to; r0 += VectorGemm.MC) {
                 int r1 = Math.min(to, r0 + VectorGemm.MC);
-                VectorGemm.multiply(r1 - r0, n, k, x.data, r0 * k, k, bp.data, bp.offset, y.data, r0 * n, n, 1f, 0f, bias.data);
+                VectorGemm.multiply(r1 - r0, n, k, x.data, r0 * k, k, packed.data, packed.offset, y.data, r0 * n, n, 1f, 0f, bias.data);
                 if (after != null) after.rows(r0, r1, scratch);
             }
         });
@@ -522,6 +556,7 @@ public final class JavaOps implements Ops {
 
     @Override
     public void zero(Tensor t) {
+        stale(t);
         java.util.Arrays.fill(j(t).data, 0f);
     }
 
@@ -536,6 +571,7 @@ public final class JavaOps implements Ops {
 
     @Override
     public void adamW(Tensor tp, Tensor tg, Tensor tm, Tensor tv, AdamW a) {
+        stale(tp);
         float[] p = j(tp).data, g = j(tg).data, m = j(tm).data, v = j(tv).data;
         float b1 = a.beta1(), b2 = a.beta2(), bc1 = a.bc1(), bc2 = a.bc2(), lr = a.lr(), wd = a.weightDecay();
         float gs = a.gradScale(), eps = a.eps();

@@ -32,8 +32,8 @@ final class VectorGemm implements Gemm {
     static final int MR = 6;
     /** Rows of a packed at a time (a multiple of MR): with k = 1024 a chunk of a is 384 KiB, in L2. */
     static final int MC = 96;
-    /** Columns of a (rows of b) per pass over c when k is long: a 256 x NR slice of a panel is 64 KiB. */
-    static final int KC = 256;
+    /** Columns of a (rows of b) per pass over c when k is long: a 512 x NR slice of a panel is 128 KiB. */
+    static final int KC = 512;
 
     /** Per thread: packed a (slot 0), packed b of single-threaded calls (slot 1), a tile of c (slot 2), a last partial block of a (slot 3). */
     private static final ThreadLocal<AlignedFloats[]> SCRATCH = ThreadLocal.withInitial(() -> new AlignedFloats[4]);
@@ -137,9 +137,11 @@ final class VectorGemm implements Gemm {
             tailA = t.data;
             tailOff = t.offset;
         }
-        // Long k in slices of about KC: a slice of the b panel (KC x NR) stays in L1 and the chunk
-        // of a in L2 while every block and panel passes; c accumulates across the slices.
-        int slices = (k + KC + KC / 2 - 1) / (KC + KC / 2), slice = (k + slices - 1) / slices;
+        // Long k in slices of KC: a slice of the b panel (KC x NR) stays in L2 with the chunk of a
+        // while every block and panel passes; c accumulates across the slices. The slices start
+        // at multiples of KC whatever k is, so appending zeros to k (padded keys in attention)
+        // never changes a sum: an instance's results do not depend on its batch's padding.
+        int slice = Math.min(k, KC);
         for (int k0 = 0; k0 < k; k0 += slice) {
             int kLen = Math.min(slice, k - k0);
             float sliceBeta = k0 == 0 ? beta : 1f;

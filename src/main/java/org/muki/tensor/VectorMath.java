@@ -49,15 +49,25 @@ final class VectorMath {
      * a[i] = e^(a[i] - shift) on [from, to), returning the sum of the results (a softmax's
      * numerators and their total), for a[i] - shift <= 88.37 (larger values give e^88.37); 0
      * below float's smallest normal result, as a masked softmax needs. One pass: the shift, the
-     * exponential and the lane sums together. The math sits in this one loop on purpose: as a
+     * exponential and the lane sums together, every element in the lanes. The math sits in this one loop on purpose: as a
      * helper taking a FloatVector it was not inlined into its callers, which then boxed every
      * vector.
      */
     static float expShifted(float[] a, int from, int to, float shift) {
         FloatVector by = FloatVector.broadcast(S, shift), sum = FloatVector.zero(S);
-        int i = from;
-        for (; i <= to - S.length(); i += S.length()) {
-            FloatVector x = FloatVector.fromArray(S, a, i).sub(by);
+        float[] pad = null;
+        for (int i = from; i < to; i += S.length()) {
+            // The tail goes through the same lanes, padded with -infinity (which gives exactly 0)
+            // and added to the same lane sums: so a row's numerators and their total do not depend
+            // on how much padding follows it (an instance gets the same probabilities, bit for
+            // bit, in a batch padded to a longer text).
+            boolean tail = i + S.length() > to;
+            if (tail) {
+                pad = new float[S.length()];
+                java.util.Arrays.fill(pad, Float.NEGATIVE_INFINITY);
+                System.arraycopy(a, i, pad, 0, to - i);
+            }
+            FloatVector x = (tail ? FloatVector.fromArray(S, pad, 0) : FloatVector.fromArray(S, a, i)).sub(by);
             VectorMask<Float> underflow = x.compare(VectorOperators.LT, EXP_MIN);
             x = x.max(EXP_MIN).min(EXP_MAX);
             FloatVector shifted = x.mul(LOG2E).add(ROUNDER);
@@ -68,15 +78,15 @@ final class VectorMath {
             FloatVector r = x.sub(n.mul(LN2_HI)).sub(n.mul(LN2_LO));
             FloatVector p = r.fma(EXP_P0, EXP_P1).fma(r, EXP_P2).fma(r, EXP_P3).fma(r, EXP_P4).fma(r, EXP_P5);
             FloatVector e = p.fma(r.mul(r), r).add(ONE).mul(scale).blend(ZERO, underflow);
-            e.intoArray(a, i);
+            if (tail) {
+                e.intoArray(pad, 0);
+                System.arraycopy(pad, 0, a, i, to - i);
+            } else {
+                e.intoArray(a, i);
+            }
             sum = sum.add(e);
         }
-        float total = sum.reduceLanes(VectorOperators.ADD);
-        for (; i < to; i++) {
-            a[i] = (float) Math.exp(a[i] - shift);
-            total += a[i];
-        }
-        return total;
+        return sum.reduceLanes(VectorOperators.ADD);
     }
 
     /** x[i] += add[addFrom + i - from] on [from, to), returning the largest result (a softmax's shift). */

@@ -294,12 +294,12 @@ class CliTest {
         assertTrue(r.out.lines().anyMatch(l -> l.matches("warm-up: [0-9]+ passes")), r.out);
         String[] lines = r.out.strip().split("\n");
         assertTrue(lines[lines.length - 1].matches("sequences/s: [0-9]+\\.[0-9]+"), lines[lines.length - 1]);
-        assertTrue(lines[0].endsWith("last layer on [CLS] only"), lines[0]);
+        assertTrue(lines[0].endsWith("last layer's tail on [CLS] only"), lines[0]);
 
         Result all = muki("bench", "--shape", "tiny", "--backend", "java", "--mode", "eval", "--batch", "2", "--seq", "16",
                 "--seconds", "0.2", "--warmup", "0", "--vocab", "100", "--all-tokens");
         assertEquals(0, all.code, String.join("\n", all.errLines));
-        assertTrue(all.out.lines().findFirst().orElse("").endsWith("last layer on every token"), all.out);
+        assertTrue(all.out.lines().findFirst().orElse("").endsWith("last layer's tail on every token"), all.out);
         assertTrue(all.out.strip().lines().reduce((x, y) -> y).orElse("").startsWith("sequences/s: "), all.out);
     }
 
