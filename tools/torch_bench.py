@@ -72,6 +72,20 @@ class Bert(nn.Module):
         return self.classifier(self.drop(torch.tanh(self.pooler(x[:, 0]))))
 
 
+def openblas_core():
+    """The OpenBLAS kernel set PyTorch's BLAS calls run (OpenBLAS picks it by CPU model unless
+    OPENBLAS_CORETYPE says), or "-" where the BLAS is not OpenBLAS."""
+    import ctypes
+    for name in ("libopenblas.so.0", "libopenblaso.so.0", "libopenblasp.so.0"):
+        try:
+            lib = ctypes.CDLL(name)
+            lib.openblas_get_corename.restype = ctypes.c_char_p
+            return lib.openblas_get_corename().decode()
+        except (OSError, AttributeError):
+            continue
+    return "-"
+
+
 def measure(step, sequences_per_step, seconds, warmup, sync):
     # Warm-up for a time (at least one step), as ./muki bench does for its JIT.
     end = time.perf_counter() + warmup
@@ -135,7 +149,7 @@ def main():
             rate = measure(train_step, a.batch, a.seconds, a.warmup, sync)
         else:
             raise SystemExit("unknown mode " + mode)
-        print(json.dumps({"engine": "pytorch " + torch.__version__, "device": a.device, "shape": a.shape,
+        print(json.dumps({"engine": "pytorch " + torch.__version__, "openblas_core": openblas_core(), "device": a.device, "shape": a.shape,
                           "mode": mode, "batch": a.batch, "seq": a.seq, "mc_samples": k if mode.startswith("mc") else 1,
                           "threads": a.threads, "sequences_per_s": round(rate, 2)}), flush=True)
 

@@ -39,7 +39,54 @@ public final class Nd4jOps implements Ops {
             throw new MukiException("the nd4j backend could not load ND4J's native libraries ("
                     + e.getClass().getSimpleName() + ": " + e.getMessage() + "); use --backend java instead");
         }
+        warnAboutSlowKernels();
         return new Nd4jOps();
+    }
+
+    private static final System.Logger LOG = System.getLogger(Nd4jOps.class.getName());
+    private static boolean warned;
+
+    /**
+     * ND4J bundles OpenBLAS 0.3.19, which picks its kernels by CPU model and falls back to old
+     * ones on CPUs it does not know: Intel family 6 models from 176 on (Raptor Lake, Emerald
+     * Rapids, ...) get its SSE3 "Prescott" kernels and AMD family 0x1A (Zen 5) its "Barcelona"
+     * ones, 3-4x slower. It cannot be asked what it chose, so the CPU is read from /proc/cpuinfo,
+     * and such a CPU without OPENBLAS_CORETYPE set gets a warning naming the setting that fixes it.
+     */
+    private static synchronized void warnAboutSlowKernels() {
+        if (warned || System.getenv("OPENBLAS_CORETYPE") != null) return;
+        warned = true;
+        String slow = slowOpenBlasCore(java.nio.file.Path.of("/proc/cpuinfo"));
+        if (slow != null) LOG.log(System.Logger.Level.WARNING, slow);
+    }
+
+    /** The warning for this machine's CPU, or null when OpenBLAS 0.3.19 knows it (or cpuinfo is unreadable). */
+    static String slowOpenBlasCore(java.nio.file.Path cpuinfo) {
+        Map<String, String> info = new HashMap<>();
+        try {
+            for (String line : java.nio.file.Files.readAllLines(cpuinfo)) {
+                if (line.isBlank()) break;
+                int colon = line.indexOf(':');
+                if (colon > 0) info.put(line.substring(0, colon).strip(), line.substring(colon + 1).strip());
+            }
+        } catch (java.io.IOException | RuntimeException e) {
+            return null;
+        }
+        String vendor = info.getOrDefault("vendor_id", ""), flags = " " + info.getOrDefault("flags", "") + " ";
+        int family, model;
+        try {
+            family = Integer.parseInt(info.getOrDefault("cpu family", "-1"));
+            model = Integer.parseInt(info.getOrDefault("model", "-1"));
+        } catch (NumberFormatException e) {
+            return null;
+        }
+        String best = flags.contains(" avx512f ") ? "SkylakeX" : flags.contains(" avx2 ") ? "Haswell" : null;
+        String chosen = vendor.equals("GenuineIntel") && family == 6 && model >= 176 ? "Prescott"
+                : vendor.equals("AuthenticAMD") && family == 26 ? "Barcelona" : null;
+        if (chosen == null || best == null) return null;
+        return "nd4j: ND4J's OpenBLAS 0.3.19 does not know this CPU (" + vendor + " family " + family + " model " + model
+                + ") and runs its " + chosen + " kernels, 3-4x slower than it could: set OPENBLAS_CORETYPE=" + best
+                + " (the --backend java GEMM is unaffected)";
     }
 
     /** Each ND4J op costs a native call and more: fewer, larger passes win (measured: 2x on tiny). */
