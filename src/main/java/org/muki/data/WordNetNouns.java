@@ -28,6 +28,8 @@ import org.muki.io.Hashing;
  * `dpkg-deb` into the cache; WordNet's license travels with the data.
  */
 public final class WordNetNouns {
+    private static final System.Logger LOG = System.getLogger(WordNetNouns.class.getName());
+
     public static final String PACKAGE = "wordnet-base";
     public static final String VERSION = "1:3.0-37";
     public static final String SHA256 = "61060d960f9ada8fa120872312eccd3ecebfbab8c4579e4f5a74e1cf67620752";
@@ -51,12 +53,12 @@ public final class WordNetNouns {
             Files.createDirectories(NpmPackage.cacheDir());
             if (!Files.isRegularFile(deb) || !Hashing.sha256(deb).equals(SHA256)) {
                 Path work = Files.createTempDirectory(NpmPackage.cacheDir(), "apt");
-                System.err.println("muki: fetching " + PACKAGE + "=" + VERSION + " with apt-get download");
+                LOG.log(System.Logger.Level.INFO, "fetching " + PACKAGE + "=" + VERSION + " with apt-get download");
                 try {
                     run(work, "apt-get", "download", PACKAGE + "=" + VERSION);
                 } catch (MukiException first) {
                     // A fresh machine has no package lists yet: fetch them once and retry.
-                    System.err.println("muki: apt-get download failed; running apt-get update once and retrying");
+                    LOG.log(System.Logger.Level.INFO, "apt-get download failed; running apt-get update once and retrying");
                     run(work, "apt-get", "update", "-q");
                     run(work, "apt-get", "download", PACKAGE + "=" + VERSION);
                 }

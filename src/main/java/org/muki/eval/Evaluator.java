@@ -31,9 +31,13 @@ public final class Evaluator {
     /** Smoothing of targets before KL to the gold teacher. */
     public static final double KL_EPSILON = 1e-8;
 
-    /** The numbers by name, and the uncertainties of the correct and the wrong teachers. */
+    /**
+     * The numbers by name, the uncertainties of the correct and the wrong teachers (Figure 2),
+     * and the teacher-selection matrices: for each score kind ("mc", "entropy", with a
+     * normalisation suffix "_percentile", "_zscore"), counts[gold block][chosen teacher].
+     */
     public record Result(Map<String, Double> metrics, double[] correctSingle, double[] wrongSingle, double[] correctMc,
-                         double[] wrongMc) {}
+                         double[] wrongMc, Map<String, int[][]> selection) {}
 
     private Evaluator() {}
 
@@ -70,6 +74,19 @@ public final class Evaluator {
      */
     public static Result evaluate(List<Example> test, double[] studentProbs, int[] gold, LabelSpace space, ScoreFile scores,
                                   double[] goldProbs, double tau, double temperature) {
+        return evaluate(test, studentProbs, gold, space, scores, goldProbs, tau, temperature, Map.of(), null);
+    }
+
+    /**
+     * @param normalizations per-teacher uncertainty normalisations fitted on the transfer set's
+     *                       scores, by name (percentile, zscore): their selection accuracies and
+     *                       matrices are reported next to the raw ones
+     * @param targets        the normalisation the students' targets used (KL to gold), or null
+     */
+    public static Result evaluate(List<Example> test, double[] studentProbs, int[] gold, LabelSpace space, ScoreFile scores,
+                                  double[] goldProbs, double tau, double temperature,
+                                  Map<String, org.muki.integration.UncertaintyNormalization> normalizations,
+                                  org.muki.integration.UncertaintyNormalization targets) {
         Map<String, Double> m = new LinkedHashMap<>();
         int c = space.size();
         m.put("accuracy", Metrics.accuracy(studentProbs, c, gold));
@@ -78,6 +95,7 @@ public final class Evaluator {
         }
         m.put("ece", Metrics.ece(studentProbs, c, gold, 15));
         double[][] fig = new double[4][];
+        Map<String, int[][]> selection = new LinkedHashMap<>();
         if (scores != null) {
             List<double[]> mc = new ArrayList<>(), single = new ArrayList<>();
             List<Double> cs = new ArrayList<>(), ws = new ArrayList<>(), cm = new ArrayList<>(), wm = new ArrayList<>();
@@ -94,6 +112,20 @@ public final class Evaluator {
             }
             m.put("selection_accuracy_mc", Metrics.selectionAccuracy(mc, gold, space));
             m.put("selection_accuracy_entropy", Metrics.selectionAccuracy(single, gold, space));
+            selection.put("mc", Metrics.selectionMatrix(mc, gold, space));
+            selection.put("entropy", Metrics.selectionMatrix(single, gold, space));
+            for (var e : normalizations.entrySet()) {
+                List<double[]> nmc = new ArrayList<>(), nsingle = new ArrayList<>();
+                for (Example x : test) {
+                    InstanceScores ns = e.getValue().apply(scores.get(x.id()));
+                    nmc.add(ns.mcScores());
+                    nsingle.add(ns.entropyScores());
+                }
+                m.put("selection_accuracy_mc_" + e.getKey(), Metrics.selectionAccuracy(nmc, gold, space));
+                m.put("selection_accuracy_entropy_" + e.getKey(), Metrics.selectionAccuracy(nsingle, gold, space));
+                selection.put("mc_" + e.getKey(), Metrics.selectionMatrix(nmc, gold, space));
+                selection.put("entropy_" + e.getKey(), Metrics.selectionMatrix(nsingle, gold, space));
+            }
             // The teachers alone: predict with the chosen teacher's argmax (its deterministic pass).
             double[] byMc = new double[test.size() * c], byEntropy = new double[test.size() * c], byOracle = new double[test.size() * c];
             for (int b = 0; b < test.size(); b++) {
@@ -116,6 +148,7 @@ public final class Evaluator {
                 for (int b = 0; b < test.size(); b++) {
                     g.add(java.util.Arrays.copyOfRange(goldProbs, b * c, (b + 1) * c));
                     InstanceScores s = scores.get(test.get(b).id());
+                    if (targets != null) s = targets.apply(s);
                     IntegrationMethod.Instance x = new IntegrationMethod.Instance(s, gold[b]);
                     concat.add(Supervision.concat(s, space, temperature));
                     hard.add(hardLoss.target(x, space));
@@ -127,7 +160,7 @@ public final class Evaluator {
                 m.put("gold_teacher_accuracy", Metrics.accuracy(goldProbs, c, gold));
             }
         }
-        return new Result(m, fig[0], fig[1], fig[2], fig[3]);
+        return new Result(m, fig[0], fig[1], fig[2], fig[3], selection);
     }
 
     private static double[] unbox(List<Double> v) {

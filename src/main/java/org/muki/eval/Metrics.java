@@ -61,6 +61,18 @@ public final class Metrics {
     }
 
     /**
+     * counts[g][i]: rows whose gold label is in teacher g's block (the first such teacher) and
+     * whose highest score is teacher i's.
+     */
+    public static int[][] selectionMatrix(List<double[]> scores, int[] gold, LabelSpace space) {
+        int[][] counts = new int[space.teachers()][space.teachers()];
+        for (int b = 0; b < gold.length; b++) {
+            counts[space.teachersOf(gold[b]).get(0)][org.muki.integration.Supervision.argmax(scores.get(b))]++;
+        }
+        return counts;
+    }
+
+    /**
      * Mean KL(gold || t) over rows, the target smoothed first, t' = (t + eps) / (1 + c eps), so
      * that a zero where the gold teacher has mass stays finite.
      */

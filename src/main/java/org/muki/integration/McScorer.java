@@ -13,7 +13,6 @@ import org.muki.model.Batch;
 import org.muki.model.BertModel;
 import org.muki.tensor.Finite;
 import org.muki.tensor.Ops;
-import org.muki.train.Progress;
 
 /**
  * Scores every instance with every teacher: the deterministic logits, K Monte-Carlo dropout
@@ -109,11 +108,11 @@ public final class McScorer {
 
     /**
      * Scores the examples, writing one line per instance to out and flushing after every batch,
-     * so a killed run leaves only whole lines behind (plus at most one torn line). Calls
-     * afterBatch with the number of batches written so far.
+     * so a killed run leaves only whole lines behind (plus at most one torn line); progress and
+     * each flushed batch (afterStep) go to the listener; resumed counts instances a killed run
+     * already scored.
      */
-    public void scoreAll(List<Example> examples, OutputStream out, java.util.function.IntConsumer afterBatch) throws IOException {
-        Progress progress = new Progress("score", examples.size());
+    public void scoreAll(List<Example> examples, OutputStream out, org.muki.Listener listener, long resumed) throws IOException {
         long start = System.nanoTime();
         int done = 0, batches = 0;
         // Lines are keyed by id, so their order is free: within windows of WINDOW_BATCHES batches,
@@ -130,10 +129,11 @@ public final class McScorer {
                     out.write('\n');
                 }
                 out.flush();
-                afterBatch.accept(++batches);
+                listener.afterStep("score", ++batches);
                 done += batch.size();
                 double secs = (System.nanoTime() - start) / 1e9;
-                progress.update(done, String.format("%.1f inst/s (%d teachers x %d samples)", done / secs, teachers.size(), samples));
+                listener.progress(new org.muki.Listener.Progress("score", resumed + done, resumed + examples.size(), resumed, secs,
+                        String.format("%.1f inst/s (%d teachers x %d samples)", done / secs, teachers.size(), samples)));
             }
         }
     }

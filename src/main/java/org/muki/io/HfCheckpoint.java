@@ -38,6 +38,8 @@ import org.muki.text.WordPieceTokenizer;
  */
 public record HfCheckpoint(BertConfig config, BertWeights weights, ObjectNode configJson, Vocab vocab, TokenizerOptions tokenizer,
                            byte[] tokenizerJson) {
+    private static final System.Logger LOG = System.getLogger(HfCheckpoint.class.getName());
+
 
     public static final String CONFIG = "config.json";
     public static final String WEIGHTS = "model.safetensors";
@@ -98,7 +100,7 @@ public record HfCheckpoint(BertConfig config, BertWeights weights, ObjectNode co
         if (!warnOnly) {
             throw new MukiException(what + " (NaN or infinite weights are refused; MUKI_NONFINITE_WEIGHTS=warn loads them)");
         }
-        System.err.println("muki: warning: " + what + " (loaded because MUKI_NONFINITE_WEIGHTS=warn)");
+        LOG.log(System.Logger.Level.WARNING, what + " (loaded because MUKI_NONFINITE_WEIGHTS=warn)");
     }
 
     public static HfCheckpoint load(Path dir) {
@@ -154,7 +156,7 @@ public record HfCheckpoint(BertConfig config, BertWeights weights, ObjectNode co
             List<String> unused = new ArrayList<>();
             for (String stored : canonical.values()) if (!knownUnused(stored)) unused.add(stored);
             if (!unused.isEmpty()) {
-                System.err.println("muki: warning: " + weightsFile + ": ignoring " + unused.size()
+                LOG.log(System.Logger.Level.WARNING, weightsFile + ": ignoring " + unused.size()
                         + " tensor(s) a BERT classifier does not use: " + String.join(", ", unused.subList(0, Math.min(5, unused.size())))
                         + (unused.size() > 5 ? ", ..." : ""));
             }

@@ -107,8 +107,11 @@ public final class Trainer {
     private final Optimizer optimizer;
     private final Objective objective;
 
+    private final org.muki.Listener listener;
+
     public Trainer(BertModel model, Options options, List<Encoded> train, List<Encoded> eval, Path stateDir, String fingerprint,
-                   Objective objective) {
+                   Objective objective, org.muki.Listener listener) {
+        this.listener = listener;
         this.objective = objective;
         this.model = model;
         this.o = options;
@@ -132,9 +135,9 @@ public final class Trainer {
         int warmup = (int) Math.round(total * (double) o.warmupFraction());
         List<Epoch> epochs = new ArrayList<>();
         int done = resume(epochs);
-        if (done > 0) System.err.println("muki: resuming from step " + done + " of " + total + " (" + stateDir + ")");
-        Progress progress = new Progress("train", total);
-        String halt = System.getenv("MUKI_TEST_HALT_AFTER_STEP");
+        if (done > 0) listener.info("resuming from step " + done + " of " + total + " (" + stateDir + ")");
+        int resumedAt = done;
+        long runStart = System.nanoTime();
         for (int epoch = done / perEpoch; epoch < o.epochs(); epoch++) {
             long t0 = System.nanoTime(), tokens = 0, sequences = 0;
             double lossSum = 0;
@@ -167,7 +170,7 @@ public final class Trainer {
                     if (!o.skipNonFiniteSteps()) {
                         throw new NumericalFault(where + "; lower --lr or --clip, or pass --skip-nonfinite-steps to skip such steps");
                     }
-                    System.err.println("\nmuki: warning: skipped " + where);
+                    listener.warn("skipped " + where);
                     skippedSteps++;
                     done++;
                     if (o.saveEvery() > 0 && done % o.saveEvery() == 0 && done % perEpoch != 0) save(done, epochs);
@@ -180,17 +183,18 @@ public final class Trainer {
                 sequences += positions.length;
                 tokens += (long) batch.size() * batch.seqLen();
                 double secs = (System.nanoTime() - t0) / 1e9;
-                progress.update(done, String.format("epoch %d loss %.4f %.1f seq/s %.0f tok/s", epoch + 1, lossSum / lossCount,
-                        sequences / secs, tokens / secs));
+                listener.progress(new org.muki.Listener.Progress("train", done, total, resumedAt, (System.nanoTime() - runStart) / 1e9,
+                        String.format("epoch %d loss %.4f %.1f seq/s %.0f tok/s", epoch + 1, lossSum / lossCount, sequences / secs,
+                                tokens / secs)));
                 if (o.saveEvery() > 0 && done % o.saveEvery() == 0 && done % perEpoch != 0) save(done, epochs);
-                if (halt != null && Integer.parseInt(halt) == done) Runtime.getRuntime().halt(137); // tests: a kill
+                listener.afterStep("train", done);
             }
             double accuracy = eval.isEmpty() ? Double.NaN : accuracy(model, eval, o.batchSize());
             Epoch result = new Epoch(epoch + 1, lossCount > 0 ? lossSum / lossCount : Double.NaN, accuracy,
                     (System.nanoTime() - t0) / 1e9);
             epochs.add(result);
-            System.err.printf("muki: epoch %d: train loss %.4f, eval accuracy %.4f, %.1f s%n", result.epoch(),
-                    result.trainLoss(), result.evalAccuracy(), result.seconds());
+            listener.info(String.format("epoch %d: train loss %.4f, eval accuracy %.4f, %.1f s", result.epoch(),
+                    result.trainLoss(), result.evalAccuracy(), result.seconds()));
             save(done, epochs);
         }
         return epochs;

@@ -20,6 +20,10 @@ import org.muki.TestSupport;
 import org.muki.integration.ScoreFile;
 import org.muki.integration.Teacher;
 import org.muki.io.Json;
+import org.muki.Listener;
+import org.muki.pipeline.Compute;
+import org.muki.pipeline.Experiment;
+import org.muki.pipeline.ExperimentSettings;
 
 /**
  * The whole pipeline on a generated task: seven labels, each signalled by one word among noise,
@@ -67,8 +71,20 @@ class ExperimentTest {
                 "max_length: 32", ""));
         Path out = tmp.resolve("run");
         String vocab = TestSupport.fixture("odd-f32").resolve("vocab.txt").toString();
-        assertEquals(0, ExperimentCommand.run(new String[] {"experiment", "--config", config.toString(), "--out", out.toString(),
-                "--vocab", vocab, "--threads", "2"}));
+        List<String> stages = new ArrayList<>();
+        Listener listener = new Listener() {
+            @Override
+            public void stage(int step, int steps, String what) {
+                stages.add(step + "/" + steps + " " + what);
+            }
+        };
+        var request = new Experiment.Request(ExperimentSettings.load(config.toString()), config.toString(), out, Path.of(vocab),
+                new Compute("java", 2));
+        Experiment.Result result = Experiment.run(request, listener);
+        // 3 teachers, gold, 2 score steps, 8 methods x 2 seeds, the report: each announced once, in order.
+        assertEquals(3 + 1 + 2 + 16 + 1, stages.size(), stages.toString());
+        for (int i = 0; i < stages.size(); i++) assertTrue(stages.get(i).startsWith((i + 1) + "/23 "), stages.toString());
+        assertEquals(Files.readString(out.resolve("report.md")), result.report());
 
         String report = Files.readString(out.resolve("report.md"));
         for (String m : new String[] {"muki-soft-margin", "muki-hard", "vanilla-kd", "uhc", "dfa", "cfl", "oracle (uses labels)",
@@ -81,6 +97,12 @@ class ExperimentTest {
         assertTrue(json.get("teachers").get("gold_teacher_accuracy").asDouble() >= 0.9, json.toString());
         double selection = json.get("teachers").get("selection_accuracy_mc").asDouble();
         assertTrue(selection >= 0 && selection <= 1, json.toString());
+        for (String k : new String[] {"selection_accuracy_mc_percentile", "selection_accuracy_entropy_percentile",
+                "selection_accuracy_mc_zscore", "selection_accuracy_entropy_zscore"}) {
+            double v = json.get("teachers").get(k).asDouble(-1);
+            assertTrue(v >= 0 && v <= 1, k + ": " + json.get("teachers"));
+        }
+        assertTrue(report.contains("Teacher selection (the chosen teacher's block holds the gold label)"), report);
         // With the right teacher per instance (oracle) the targets, label mapping and student
         // training must reach what the labels themselves reach.
         for (String upper : new String[] {"oracle", "supervised"}) {
@@ -93,9 +115,14 @@ class ExperimentTest {
 
         // A second run finds every step done and only re-evaluates.
         long before = Files.getLastModifiedTime(out.resolve("students/seed-1/uhc/model.safetensors")).toMillis();
-        assertEquals(0, ExperimentCommand.run(new String[] {"experiment", "--config", config.toString(), "--out", out.toString(),
-                "--vocab", vocab, "--threads", "2"}));
+        Experiment.run(request, Listener.SILENT);
         assertEquals(before, Files.getLastModifiedTime(out.resolve("students/seed-1/uhc/model.safetensors")).toMillis());
+
+        // The run folder continues only its own settings.
+        var other = new Experiment.Request(ExperimentSettings.parse("other.yaml", Files.readString(config).replace("mc_samples: 4", "mc_samples: 8"),
+                false), "other.yaml", out, Path.of(vocab), new Compute("java", 2));
+        String refused = assertThrows(MukiException.class, () -> Experiment.run(other, Listener.SILENT)).getMessage();
+        assertTrue(refused.contains("other settings") && refused.contains("mc_samples"), refused);
 
         // Score files know their teachers and data: other teachers, another order, or changed data are refused.
         ScoreFile scores = ScoreFile.read(out.resolve("scores/transfer.jsonl"));

@@ -85,7 +85,7 @@ class NumericalFaultTest {
         for (String[] c : cases) {
             try (Ops ops = new JavaOps(true, 1)) {
                 BertModel model = new BertModel(CONFIG, BertWeights.random(CONFIG, 1), ops);
-                Trainer t = new Trainer(model, options(false), data, List.of(), tmp.resolve(c[0]), "f", poisoned(data, 2, c[0]));
+                Trainer t = new Trainer(model, options(false), data, List.of(), tmp.resolve(c[0]), "f", poisoned(data, 2, c[0]), org.muki.Listener.SILENT);
                 Trainer.NumericalFault e = assertThrows(Trainer.NumericalFault.class, t::run);
                 assertTrue(e.getMessage().startsWith(c[1]), c[0] + ": " + e.getMessage());
                 assertTrue(e.getMessage().contains("--skip-nonfinite-steps"), e.getMessage());
@@ -100,7 +100,7 @@ class NumericalFaultTest {
             HostTensor bias = w.get("classifier.bias");
             bias.data()[1] = Float.NaN;
             BertModel model = new BertModel(CONFIG, w, ops);
-            Trainer t = new Trainer(model, options(false), data(), List.of(), tmp.resolve("logits"), "f", Trainer.crossEntropy(data(), 2));
+            Trainer t = new Trainer(model, options(false), data(), List.of(), tmp.resolve("logits"), "f", Trainer.crossEntropy(data(), 2), org.muki.Listener.SILENT);
             Trainer.NumericalFault e = assertThrows(Trainer.NumericalFault.class, t::run);
             assertTrue(e.getMessage().startsWith("step 1 (epoch 1, batch 1): logits hold NaN at row 0, column 1"), e.getMessage());
         }
@@ -115,7 +115,7 @@ class NumericalFaultTest {
                 BertWeights initial = BertWeights.random(CONFIG, 1);
                 BertModel once = new BertModel(CONFIG, BertWeights.random(CONFIG, 1), ops);
                 Trainer one = new Trainer(once, new Trainer.Options(1, 8, 1e-3f, 0f, 0f, 1f, 3, 0, true), data, List.of(),
-                        tmp.resolve("one-" + poison), "f", poisoned(data, 1, poison));
+                        tmp.resolve("one-" + poison), "f", poisoned(data, 1, poison), org.muki.Listener.SILENT);
                 one.run();
                 assertEquals(1, one.skippedSteps());
                 for (var e : initial.tensors().entrySet()) {
@@ -124,7 +124,7 @@ class NumericalFaultTest {
                 }
                 // Four steps with the second skipped: training goes on and the weights stay finite.
                 BertModel four = new BertModel(CONFIG, BertWeights.random(CONFIG, 1), ops);
-                Trainer t = new Trainer(four, options(true), data, List.of(), tmp.resolve("four-" + poison), "f", poisoned(data, 2, poison));
+                Trainer t = new Trainer(four, options(true), data, List.of(), tmp.resolve("four-" + poison), "f", poisoned(data, 2, poison), org.muki.Listener.SILENT);
                 t.run();
                 assertEquals(1, t.skippedSteps());
                 boolean moved = false;

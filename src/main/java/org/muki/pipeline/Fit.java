@@ -1,4 +1,4 @@
-package org.muki.cli;
+package org.muki.pipeline;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -7,24 +7,21 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.Arrays;
 import java.util.HexFormat;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.Set;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import org.muki.Listener;
 import org.muki.MukiException;
 import org.muki.data.Example;
 import org.muki.io.AtomicFiles;
 import org.muki.io.HfCheckpoint;
 import org.muki.io.Json;
+import org.muki.io.Pretrained;
 import org.muki.model.BertConfig;
 import org.muki.model.BertModel;
 import org.muki.model.BertWeights;
-import org.muki.model.HostTensor;
-import org.muki.tensor.Backends;
 import org.muki.tensor.Ops;
 import org.muki.text.TokenizerOptions;
 import org.muki.text.Vocab;
@@ -33,27 +30,18 @@ import org.muki.train.Encoded;
 import org.muki.train.Trainer;
 
 /**
- * What `train` and `integrate` share: the starting model (a config with fresh weights, or a
- * checkpoint with a new head where its labels differ), the training options, the output folder
- * rules (never overwrite a trained model without --overwrite; resume an interrupted run), the
- * fit itself, and the saved checkpoint with its training log.
+ * What train and integrate share: the starting model (a config with fresh weights, or a
+ * checkpoint with a head for the labels where it has none or other labels), the output folder
+ * rules (never overwrite a trained model unless asked; resume an interrupted run), the fit
+ * itself, and the saved checkpoint with its training log.
  */
-final class Fitting {
-    private Fitting() {}
-
-    /** Options every fitting command takes. */
-    static final Set<String> OPTIONS = Set.of("config", "init", "out", "vocab", "epochs", "batch-size", "lr", "warmup",
-            "weight-decay", "clip", "max-length", "seed", "save-every", "backend", "threads");
-    static final Set<String> FLAGS = Set.of("uncased", "cased", "overwrite", "skip-nonfinite-steps");
+final class Fit {
+    private Fit() {}
 
     /** The model a fit starts from: weights with the head for the labels, and its tokenizer. */
     record Start(HfCheckpoint model, int maxLength, String origin) {
         BertConfig config() {
             return model.config();
-        }
-
-        BertWeights weights() {
-            return model.weights();
         }
 
         WordPieceTokenizer tokenizer() {
@@ -65,52 +53,40 @@ final class Fitting {
         }
     }
 
-    static Trainer.Options options(Args args, double defaultLr) {
-        return new Trainer.Options(args.integer("epochs", 3, 1), args.integer("batch-size", 32, 1),
-                (float) args.number("lr", defaultLr, 0, 1), (float) args.number("warmup", 0.1, 0, 1),
-                (float) args.number("weight-decay", 0.01, 0, 1), (float) args.number("clip", 1.0, 0, 1e9),
-                args.longValue("seed", 0), args.integer("save-every", 200, 0), args.flag("skip-nonfinite-steps"));
-    }
-
-    /** Refuses to replace a trained model unless --overwrite. */
-    static void checkOut(String command, Args args) {
-        Path out = Path.of(args.required("out"));
-        if (Files.exists(out.resolve(HfCheckpoint.WEIGHTS)) && !args.flag("overwrite")) {
-            throw new MukiException(command + ": " + out + " already holds a trained model (pass --overwrite to replace it)");
+    /** Refuses to replace a trained model unless overwrite. */
+    static void checkOut(Path out, boolean overwrite) {
+        if (Files.exists(out.resolve(HfCheckpoint.WEIGHTS)) && !overwrite) {
+            throw new MukiException(out + " already holds a trained model (pass --overwrite to replace it)");
         }
-        if (args.flag("config") == args.flag("init")) throw new MukiException(command + ": give exactly one of --config and --init");
-        if (args.flag("uncased") && args.flag("cased")) throw new MukiException(command + ": give --uncased or --cased, not both");
     }
 
-    static Start start(String command, Args args, List<String> labels, long seed) {
-        Boolean lower = args.flag("cased") ? Boolean.FALSE : args.flag("uncased") ? Boolean.TRUE : null;
+    static Start start(ModelSource source, List<String> labels, long seed, int maxLength, Listener listener) {
+        Boolean lower = source.lowerCase();
         HfCheckpoint model;
         String origin;
-        if (args.flag("config")) {
-            Path cfgFile = Path.of(args.required("config"));
-            BertConfig config = HfCheckpoint.readConfig(cfgFile, labels);
-            Vocab vocab = Vocab.load(Path.of(args.required("vocab")));
+        if (source instanceof ModelSource.Fresh f) {
+            BertConfig config = HfCheckpoint.readConfig(f.config(), labels);
+            Vocab vocab = Vocab.load(f.vocab());
             if (vocab.size() != config.vocabSize()) {
-                throw new MukiException(args.required("vocab") + ": " + vocab.size() + " tokens but " + cfgFile
-                        + " has vocab_size " + config.vocabSize());
+                throw new MukiException(f.vocab() + ": " + vocab.size() + " tokens but " + f.config() + " has vocab_size " + config.vocabSize());
             }
             model = new HfCheckpoint(config, BertWeights.random(config, seed), null, vocab, TokenizerOptions.bert(lower == null || lower), null);
-            origin = "config " + cfgFile;
+            origin = "config " + f.config();
         } else {
-            Path initDir = org.muki.io.Pretrained.resolve(args.required("init"), CliLog::line);
+            ModelSource.Checkpoint c = (ModelSource.Checkpoint) source;
+            Path initDir = Pretrained.resolve(c.dirOrName(), listener::info);
             HfCheckpoint init = HfCheckpoint.load(initDir);
             BertConfig config = init.config().withLabels(labels);
-            model = init.withWeights(config, withHead(initDir, init, config, seed));
-            if (args.flag("vocab")) {
-                Vocab vocab = Vocab.load(Path.of(args.required("vocab")));
+            model = init.withWeights(config, withHead(initDir, init, config, seed, listener));
+            if (c.vocab() != null) {
+                Vocab vocab = Vocab.load(c.vocab());
                 if (vocab.size() != config.vocabSize()) {
-                    throw new MukiException(args.required("vocab") + ": " + vocab.size() + " tokens but " + initDir
-                            + " has vocab_size " + config.vocabSize());
+                    throw new MukiException(c.vocab() + ": " + vocab.size() + " tokens but " + initDir + " has vocab_size " + config.vocabSize());
                 }
                 boolean lc = lower != null ? lower : HfCheckpoint.lowerCase(initDir);
                 model = new HfCheckpoint(config, model.weights(), model.configJson(), vocab, TokenizerOptions.bert(lc), null);
             } else if (init.vocab() == null) {
-                throw new MukiException(command + ": " + initDir + " has no vocab.txt or tokenizer.json; pass --vocab");
+                throw new MukiException(initDir + " has no vocab.txt or tokenizer.json; give a vocabulary (--vocab)");
             } else if (lower != null && lower != init.tokenizer().lowerCase()) {
                 // The casing flag overrides the directory's tokenizer; its tokenizer.json would no longer describe it.
                 TokenizerOptions t = init.tokenizer();
@@ -120,46 +96,46 @@ final class Fitting {
             }
             origin = "checkpoint " + initDir;
         }
-        int maxLength = args.integer("max-length", Math.min(128, model.config().maxPositions()), 3);
-        if (maxLength > model.config().maxPositions()) {
-            throw new MukiException(command + ": --max-length " + maxLength + " exceeds max_position_embeddings "
-                    + model.config().maxPositions());
+        int length = maxLength > 0 ? maxLength : Math.min(128, model.config().maxPositions());
+        if (length < 3) throw new MukiException("the maximum length " + length + " leaves no room for text");
+        if (length > model.config().maxPositions()) {
+            throw new MukiException("the maximum length " + length + " exceeds max_position_embeddings " + model.config().maxPositions());
         }
-        return new Start(model, maxLength, origin);
+        return new Start(model, length, origin);
     }
 
     /**
      * The checkpoint's weights with a pooler and a classifier for the labels: its own where it
      * has them (the classifier only when its labels are these), fresh ones (Hugging Face's
-     * initialisation) otherwise, said on stderr.
+     * initialisation) otherwise, said through the listener.
      */
-    static BertWeights withHead(Path dir, HfCheckpoint init, BertConfig config, long seed) {
+    static BertWeights withHead(Path dir, HfCheckpoint init, BertConfig config, long seed, Listener listener) {
         boolean sameLabels = init.weights().hasClassifier() && init.config().labels().equals(config.labels());
         if (!init.weights().hasPooler()) {
-            System.err.println("muki: " + dir + " is an encoder without a pooler or classifier: a freshly initialised pooler and "
+            listener.info(dir + " is an encoder without a pooler or classifier: a freshly initialised pooler and "
                     + "classifier (Hugging Face's initialisation) are added for " + config.labels());
         } else if (!init.weights().hasClassifier()) {
-            System.err.println("muki: " + dir + " has no classifier: a freshly initialised one is added for " + config.labels());
+            listener.info(dir + " has no classifier: a freshly initialised one is added for " + config.labels());
         } else if (!sameLabels) {
-            System.err.println("muki: the checkpoint's labels " + init.config().labels() + " differ from " + config.labels()
+            listener.info("the checkpoint's labels " + init.config().labels() + " differ from " + config.labels()
                     + ": its classifier is replaced by a freshly initialised one");
         }
         return init.weights().withHead(config, sameLabels, seed);
     }
 
     /**
-     * Trains, saves the Hugging Face checkpoint (with tokenizer_config.json) and
-     * training_log.json (with `log` merged in), removes the resume state, and returns the epochs.
+     * Trains, saves the Hugging Face checkpoint (with its tokenizer) and training_log.json (with
+     * `log` merged in), removes the resume state, and returns the epochs.
      */
-    static List<Trainer.Epoch> fit(Args args, Start start, Trainer.Options o, List<String> labels, List<Encoded> train,
-                                   List<Encoded> eval, Trainer.Objective objective, String identity, ObjectNode log) {
-        Path out = Path.of(args.required("out"));
+    static List<Trainer.Epoch> fit(Path out, boolean overwrite, Start start, TrainOptions options, List<String> labels, List<Encoded> train,
+                                   List<Encoded> eval, Trainer.Objective objective, String identity, ObjectNode log, Compute compute,
+                                   Listener listener) {
         Path stateDir = out.resolve(".train-state");
-        String backend = args.string("backend", "java");
+        Trainer.Options o = options.trainer();
         String fingerprint = fingerprint(o + "|" + labels + "|" + start.config() + "|" + start.origin() + "|" + eval.size()
-                + "|" + backend + "|" + start.maxLength() + "|" + start.model().tokenizer() + "|" + identity, train);
+                + "|" + compute.backend() + "|" + start.maxLength() + "|" + start.model().tokenizer() + "|" + identity, train);
         try {
-            if (args.flag("overwrite") && Files.isDirectory(stateDir)) AtomicFiles.deleteTree(stateDir);
+            if (overwrite && Files.isDirectory(stateDir)) AtomicFiles.deleteTree(stateDir);
             Files.createDirectories(stateDir);
         } catch (IOException e) {
             throw new MukiException(stateDir + ": cannot create (" + e.getMessage() + ")");
@@ -167,17 +143,17 @@ final class Fitting {
         long started = System.nanoTime();
         List<Trainer.Epoch> epochs;
         BertWeights trained;
-        try (Ops ops = Backends.create(backend, args.integer("threads", Runtime.getRuntime().availableProcessors(), 1))) {
-            BertModel model = new BertModel(start.config(), start.weights(), ops);
-            System.err.println("muki: training on " + ops.name() + ": " + o.describe());
-            Trainer trainer = new Trainer(model, o, train, eval, stateDir, fingerprint, objective);
+        try (Ops ops = compute.open()) {
+            BertModel model = new BertModel(start.config(), start.model().weights(), ops);
+            listener.info("training on " + ops.name() + ": " + o.describe());
+            Trainer trainer = new Trainer(model, o, train, eval, stateDir, fingerprint, objective, listener);
             epochs = trainer.run();
             log.put("skipped_nonfinite_steps", trainer.skippedSteps());
             trained = model.weights();
         }
         double seconds = (System.nanoTime() - started) / 1e9;
         start.model().withWeights(start.config(), trained).save(out, start.maxLength());
-        log.put("origin", start.origin()).put("backend", backend).put("options", o.describe());
+        log.put("origin", start.origin()).put("backend", compute.backend()).put("options", o.describe()).put("max_length", start.maxLength());
         ArrayNode l = log.putArray("labels");
         labels.forEach(l::add);
         log.put("train_rows", train.size()).put("eval_rows", eval.size());
@@ -216,4 +192,16 @@ final class Fitting {
         return Arrays.stream(counts).max().orElse(0) / (double) Math.max(1, n);
     }
 
+    /** The examples whose label is in the block; the rest are counted and reported, not silently lost. */
+    static List<Example> inBlock(org.muki.data.Dataset d, List<String> labels, String what, Listener listener) {
+        java.util.Set<String> block = java.util.Set.copyOf(labels);
+        List<Example> out = new java.util.ArrayList<>();
+        for (Example e : d.examples()) if (block.contains(e.label())) out.add(e);
+        if (out.isEmpty()) throw new MukiException(d.file() + ": no " + what + " rows with a label in " + labels);
+        if (out.size() < d.examples().size()) {
+            listener.info(d.file() + ": " + (d.examples().size() - out.size()) + " " + what + " rows have labels outside " + labels
+                    + " and are not used");
+        }
+        return out;
+    }
 }
