@@ -44,8 +44,8 @@ final class IntegrateCommand implements Callable<Integer> {
     @Option(names = "--temperature", paramLabel = "T", defaultValue = "1.0", description = "softmax temperature of the KL targets (default: ${DEFAULT-VALUE})")
     double temperature;
 
-    @Option(names = "--feature-weight", paramLabel = "W", defaultValue = "1.0", description = "weight of dfa's and cfl's feature terms (default: ${DEFAULT-VALUE})")
-    double featureWeight;
+    @Option(names = "--feature-weight", paramLabel = "W", description = "weight of dfa's and cfl's feature terms (default: dfa 1, cfl 0.001)")
+    Double featureWeight;
 
     @Option(names = "--uncertainty-normalization", paramLabel = "KIND", defaultValue = "none",
             description = "none, percentile or zscore: each teacher's uncertainties against its own transfer distribution before the "
@@ -69,7 +69,7 @@ final class IntegrateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        if (!(tau > 0) || !(temperature > 0) || !(featureWeight >= 0)) {
+        if (!(tau > 0) || !(temperature > 0) || (featureWeight != null && !(featureWeight >= 0))) {
             throw new org.muki.MukiException("integrate: --tau and --temperature must be positive and --feature-weight not negative");
         }
         var r = Integrate.run(new Integrate.Request(method, teachers, data, scores, start.source(), out, eval, labels, tau, temperature,

@@ -106,6 +106,48 @@ public final class McScorer {
         return out;
     }
 
+    /** A window's batches: its instances sorted by text length, so that each batch pads little. */
+    private List<List<Example>> batches(List<Example> window) {
+        List<Example> sorted = new ArrayList<>(window);
+        sorted.sort(java.util.Comparator.comparingInt(e -> e.text().length() + (e.textPair() == null ? 0 : e.textPair().length())));
+        List<List<Example>> out = new ArrayList<>();
+        for (int from = 0; from < sorted.size(); from += batchSize) out.add(sorted.subList(from, Math.min(sorted.size(), from + batchSize)));
+        return out;
+    }
+
+    /**
+     * The score lines of a stream of instances, computed lazily a window of batches at a time (as
+     * scoreAll batches them), for callers that consume lines as they come (a Spark partition).
+     */
+    public java.util.Iterator<String> lines(java.util.Iterator<Example> examples) {
+        return new java.util.Iterator<>() {
+            private final java.util.ArrayDeque<String> ready = new java.util.ArrayDeque<>();
+
+            @Override
+            public boolean hasNext() {
+                if (!ready.isEmpty()) return true;
+                List<Example> window = new ArrayList<>();
+                while (examples.hasNext() && window.size() < batchSize * WINDOW_BATCHES) window.add(examples.next());
+                for (List<Example> batch : batches(window)) {
+                    for (InstanceScores s : score(batch)) {
+                        try {
+                            ready.add(Json.MAPPER.writeValueAsString(ScoreFile.line(s)));
+                        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                            throw new IllegalStateException(e);
+                        }
+                    }
+                }
+                return !ready.isEmpty();
+            }
+
+            @Override
+            public String next() {
+                if (!hasNext()) throw new java.util.NoSuchElementException();
+                return ready.poll();
+            }
+        };
+    }
+
     /**
      * Scores the examples, writing one line per instance to out and flushing after every batch,
      * so a killed run leaves only whole lines behind (plus at most one torn line); progress and
@@ -120,10 +162,7 @@ public final class McScorer {
         // scores do not depend on its batch (masks are keyed by instance; padding adds exact zeros).
         int window = batchSize * WINDOW_BATCHES;
         for (int w = 0; w < examples.size(); w += window) {
-            List<Example> sorted = new ArrayList<>(examples.subList(w, Math.min(examples.size(), w + window)));
-            sorted.sort(java.util.Comparator.comparingInt(e -> e.text().length() + (e.textPair() == null ? 0 : e.textPair().length())));
-            for (int from = 0; from < sorted.size(); from += batchSize) {
-                List<Example> batch = sorted.subList(from, Math.min(sorted.size(), from + batchSize));
+            for (List<Example> batch : batches(examples.subList(w, Math.min(examples.size(), w + window)))) {
                 for (InstanceScores s : score(batch)) {
                     out.write(Json.MAPPER.writeValueAsString(ScoreFile.line(s)).getBytes(StandardCharsets.UTF_8));
                     out.write('\n');

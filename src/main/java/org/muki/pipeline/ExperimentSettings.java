@@ -63,7 +63,7 @@ public record ExperimentSettings(String name, DataSettings data, TeacherSettings
     public record TeacherSettings(JsonNode partition, String config, String init, Integer epochs, Double lr, List<ModelSettings> models) {}
 
     /** Every default of an experiment. */
-    public static final ExperimentSettings DEFAULTS = new ExperimentSettings("experiment", null, null, null, null, 16, 0.2, 1.0, 1.0, "none",
+    public static final ExperimentSettings DEFAULTS = new ExperimentSettings("experiment", null, null, null, null, 16, 0.2, 1.0, null, "none",
             Methods.NAMES, List.of(1L), 32, 128);
     static final String DEFAULT_CONFIG = "models/tiny.json";
     static final int DEFAULT_EPOCHS = 3, DEFAULT_WORDNET_CAP = 2000, DEFAULT_BROWN_SENTENCES = 3;
@@ -85,8 +85,9 @@ public record ExperimentSettings(String name, DataSettings data, TeacherSettings
         return temperature != null ? temperature : DEFAULTS.temperature;
     }
 
-    public double featureWeightOrDefault() {
-        return featureWeight != null ? featureWeight : DEFAULTS.featureWeight;
+    /** The feature methods' weight, or null for each method's own default (Methods.defaultFeatureWeight). */
+    public Double featureWeightOrDefault() {
+        return featureWeight;
     }
 
     public String normalizationOrDefault() {

@@ -42,14 +42,14 @@ public final class Integrate {
      * @param labelOrder     the student's label order, or null for the sorted union
      * @param normalization  none, percentile or zscore: per-teacher normalisation of the
      *                       uncertainties, fitted on these (transfer) scores
-     * @param featureWeight  weight of dfa's and cfl's feature terms
+     * @param featureWeight  weight of dfa's and cfl's feature terms, or null for the method's default
      */
     public record Request(String method, List<String> teachers, Path data, Path scores, ModelSource student, Path out, Path eval,
-                          List<String> labelOrder, double tau, double temperature, double featureWeight, String normalization,
+                          List<String> labelOrder, double tau, double temperature, Double featureWeight, String normalization,
                           TrainOptions options, DataOptions dataOptions, Compute compute, boolean overwrite) {
         /** tau 0.2, temperature 1, feature weight 1, no normalisation, no validation data, default training and compute. */
         public static Request of(String method, List<String> teachers, Path data, Path scores, ModelSource student, Path out) {
-            return new Request(method, teachers, data, scores, student, out, null, null, 0.2, 1.0, 1.0, "none", TrainOptions.defaults(),
+            return new Request(method, teachers, data, scores, student, out, null, null, 0.2, 1.0, null, "none", TrainOptions.defaults(),
                     DataOptions.defaults(), Compute.defaults(), false);
         }
 
@@ -73,6 +73,11 @@ public final class Integrate {
         public Trainer.Epoch last() {
             return epochs.get(epochs.size() - 1);
         }
+    }
+
+    /** The weight of the feature terms this request trains with (the method's default when none is given). */
+    static double featureWeight(Request r) {
+        return r.featureWeight() != null ? r.featureWeight() : Methods.defaultFeatureWeight(r.method());
     }
 
     public static Result run(Request r, Listener listener) {
@@ -121,10 +126,10 @@ public final class Integrate {
                 labels.size(), method.name(), train.size(), kind == UncertaintyNormalization.Kind.NONE ? ""
                         : ", uncertainties normalised per teacher (" + r.normalization() + ")"));
         var log = Json.MAPPER.createObjectNode().put("method", method.name()).put("tau", r.tau()).put("temperature", r.temperature())
-                .put("feature_weight", r.featureWeight()).put("uncertainty_normalization", kind.name().toLowerCase(java.util.Locale.ROOT))
+                .put("feature_weight", featureWeight(r)).put("uncertainty_normalization", kind.name().toLowerCase(java.util.Locale.ROOT))
                 .put("scores", r.scores().toString()).put("model_selection_on_eval", false);
         List<Trainer.Epoch> epochs = Fit.fit(r.out(), r.overwrite(), start, r.options(), labels, train, eval, objective,
-                method.name() + "|" + r.tau() + "|" + r.temperature() + "|" + r.featureWeight() + "|" + kind + "|" + scores.header(), log,
+                method.name() + "|" + r.tau() + "|" + r.temperature() + "|" + featureWeight(r) + "|" + kind + "|" + scores.header(), log,
                 r.compute(), listener);
         return new Result(r.out(), method.name(), epochs, train.size());
     }

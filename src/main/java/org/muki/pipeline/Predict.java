@@ -44,19 +44,7 @@ public final class Predict {
             for (int i = 0; i < keys.length; i++) keys[i] = i;
             List<Predictor.Prediction> preds = p.predict(inputs, keys, r.mc(), r.batchSize());
             for (Predictor.Prediction pr : preds) {
-                ObjectNode o = Json.MAPPER.createObjectNode();
-                ArrayNode l = o.putArray("logits");
-                for (float v : pr.logits()) l.add(v);
-                ArrayNode pa = o.putArray("probs");
-                for (double v : pr.probs()) pa.add(v);
-                o.put("label", pr.label());
-                if (pr.mcProbs() != null) {
-                    ArrayNode ma = o.putArray("mc_probs");
-                    for (double v : pr.mcProbs()) ma.add(v);
-                    o.put("uncertainty", pr.uncertainty());
-                    o.put("score", pr.score());
-                }
-                out.write(Json.MAPPER.writeValueAsBytes(o));
+                out.write(Json.MAPPER.writeValueAsBytes(json(pr)));
                 out.write('\n');
             }
             out.flush();
@@ -70,15 +58,37 @@ public final class Predict {
             ModelInputs inputs = inputs(r.input(), p, r.maxLength());
             float[][] vectors = p.embed(inputs, r.pooling(), r.normalize(), r.batchSize());
             for (float[] v : vectors) {
-                ObjectNode o = Json.MAPPER.createObjectNode();
-                ArrayNode a = o.putArray("embedding");
-                for (float x : v) a.add(x);
-                out.write(Json.MAPPER.writeValueAsBytes(o));
+                out.write(Json.MAPPER.writeValueAsBytes(embeddingJson(v)));
                 out.write('\n');
             }
             out.flush();
             return vectors.length;
         }
+    }
+
+    /** A prediction as predict writes it: logits, probs, label; with MC dropout mc_probs, uncertainty and score. */
+    public static ObjectNode json(Predictor.Prediction pr) {
+        ObjectNode o = Json.MAPPER.createObjectNode();
+        ArrayNode l = o.putArray("logits");
+        for (float v : pr.logits()) l.add(v);
+        ArrayNode pa = o.putArray("probs");
+        for (double v : pr.probs()) pa.add(v);
+        o.put("label", pr.label());
+        if (pr.mcProbs() != null) {
+            ArrayNode ma = o.putArray("mc_probs");
+            for (double v : pr.mcProbs()) ma.add(v);
+            o.put("uncertainty", pr.uncertainty());
+            o.put("score", pr.score());
+        }
+        return o;
+    }
+
+    /** An embedding as embed writes it: {"embedding": [...]}. */
+    public static ObjectNode embeddingJson(float[] v) {
+        ObjectNode o = Json.MAPPER.createObjectNode();
+        ArrayNode a = o.putArray("embedding");
+        for (float x : v) a.add(x);
+        return o;
     }
 
     /** Writes through a temporary sibling and a rename (never half a file); refuses to replace a file unless overwrite. */

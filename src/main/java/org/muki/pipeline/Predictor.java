@@ -38,6 +38,14 @@ public final class Predictor implements AutoCloseable {
         this.model = new BertModel(checkpoint.config(), checkpoint.weights(), ops);
     }
 
+    /** A checkpoint already loaded (e.g. shared by the tasks of one Spark executor) on a backend of its own. */
+    public Predictor(Path dir, HfCheckpoint checkpoint, Compute compute) {
+        this.dir = dir;
+        this.checkpoint = checkpoint;
+        this.ops = compute.open();
+        this.model = new BertModel(checkpoint.config(), checkpoint.weights(), ops);
+    }
+
     public Path dir() {
         return dir;
     }
@@ -65,20 +73,28 @@ public final class Predictor implements AutoCloseable {
      * of text i keyed by i as predict keys line i.
      */
     public List<Prediction> predictTexts(List<String> texts, McOptions mc) {
+        int[] keys = new int[texts.size()];
+        for (int i = 0; i < keys.length; i++) keys[i] = i;
+        return predict(encode(texts, null, null), keys, mc, 32);
+    }
+
+    /**
+     * Texts (and pairs, nullable, a null entry for none) tokenized as predict tokenizes a text
+     * line: the model's tokenizer, cut to maxLength (null: max positions) word pieces.
+     */
+    public ModelInputs encode(List<String> texts, List<String> pairs, Integer maxLength) {
         WordPieceTokenizer tok = tokenizer();
         if (tok == null) throw new MukiException(dir + ": has no vocabulary to tokenize text with");
-        int n = texts.size(), max = maxLength(null);
+        int n = texts.size(), max = maxLength(maxLength);
         int[][] ids = new int[n][], types = new int[n][], masks = new int[n][];
-        int[] keys = new int[n];
         for (int i = 0; i < n; i++) {
-            var enc = tok.encode(texts.get(i), null, max);
+            var enc = tok.encode(texts.get(i), pairs == null ? null : pairs.get(i), max);
             ids[i] = enc.ids();
             types[i] = enc.typeIds();
             masks[i] = new int[ids[i].length];
             java.util.Arrays.fill(masks[i], 1);
-            keys[i] = i;
         }
-        return predict(new ModelInputs(ids, types, masks), keys, mc, 32);
+        return new ModelInputs(ids, types, masks);
     }
 
     /**

@@ -73,17 +73,24 @@ public final class Score {
         return out;
     }
 
+    /** Each teacher's MC dropout rates: [0] hidden, [1] attention; the options' when given, else the checkpoint's. */
+    public static float[][] rates(List<Teacher> teachers, McOptions mc) {
+        float[] hidden = new float[teachers.size()], attention = new float[teachers.size()];
+        for (int i = 0; i < teachers.size(); i++) {
+            var c = teachers.get(i).checkpoint().config();
+            hidden[i] = mc.hiddenDropout() != null ? mc.hiddenDropout() : c.hiddenDropout();
+            attention[i] = mc.attentionDropout() != null ? mc.attentionDropout() : c.attentionDropout();
+        }
+        return new float[][] {hidden, attention};
+    }
+
     public static Result run(Request r, Listener listener) {
         if (Files.exists(r.out()) && !r.overwrite()) throw new MukiException(r.out() + " exists (pass --overwrite to replace it)");
         if (r.teachers().isEmpty()) throw new MukiException("score: no teachers");
         Dataset data = r.dataOptions().read(r.data(), Dataset.Labels.OPTIONAL, listener);
         List<Teacher> teachers = teachers(r.teachers(), listener);
-        float[] hidden = new float[teachers.size()], attention = new float[teachers.size()];
-        for (int i = 0; i < teachers.size(); i++) {
-            var c = teachers.get(i).checkpoint().config();
-            hidden[i] = r.mc().hiddenDropout() != null ? r.mc().hiddenDropout() : c.hiddenDropout();
-            attention[i] = r.mc().attentionDropout() != null ? r.mc().attentionDropout() : c.attentionDropout();
-        }
+        float[][] rates = rates(teachers, r.mc());
+        float[] hidden = rates[0], attention = rates[1];
         var header = ScoreFile.header(Hashing.sha256(r.data()), teachers, r.mc().samples(), hidden, attention, r.mc().seed(), r.maxLength());
         long start = System.nanoTime();
         Path partial = r.out().toAbsolutePath().resolveSibling("." + r.out().getFileName() + ".partial");
