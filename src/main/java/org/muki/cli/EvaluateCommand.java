@@ -12,9 +12,9 @@ import org.muki.pipeline.Evaluate;
 
 /** ./muki evaluate: the spec's evaluation of a student on a labelled test split. */
 @Command(name = "evaluate", mixinStandardHelpOptions = true, sortOptions = false,
-        description = "Evaluates a student on labelled test data: accuracy, macro-F1 and calibration; with the teachers and their test "
+        description = "Evaluates a student on labelled test data: accuracy (all labels and per teacher block) and calibration (ECE); with the teachers and their test "
                 + "scores the teacher-selection accuracies; with the gold teacher the KL of the targets to it. A Markdown table on stdout; "
-                + "with --out also report.md, report.json and figure2.png.")
+                + "with --out also report.md, report.json, report.html and the pictures.")
 final class EvaluateCommand implements Callable<Integer> {
     @Option(names = "--model", paramLabel = "DIR|NAME", required = true, description = "the student")
     String model;
@@ -39,7 +39,7 @@ final class EvaluateCommand implements Callable<Integer> {
     @Option(names = "--out", paramLabel = "DIR", description = "write report.md, report.json and figure2.png here")
     Path out;
 
-    @Option(names = "--tau", paramLabel = "T", defaultValue = "0.2", description = "MUKI's margin threshold for the targets (default: ${DEFAULT-VALUE})")
+    @Option(names = "--tau", paramLabel = "T", defaultValue = "0.2", description = "temperature of the soft teacher weights, softmax(s / tau) for the targets (default: ${DEFAULT-VALUE})")
     double tau;
 
     @Option(names = "--temperature", paramLabel = "T", defaultValue = "1.0", description = "default: ${DEFAULT-VALUE}")

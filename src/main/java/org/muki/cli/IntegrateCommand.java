@@ -38,7 +38,7 @@ final class IntegrateCommand implements Callable<Integer> {
     @Option(names = "--out", paramLabel = "DIR", required = true, description = "the student's model directory")
     Path out;
 
-    @Option(names = "--tau", paramLabel = "T", defaultValue = "0.2", description = "MUKI's margin threshold (default: ${DEFAULT-VALUE})")
+    @Option(names = "--tau", paramLabel = "T", defaultValue = "0.2", description = "temperature of the soft teacher weights, softmax(s / tau) (default: ${DEFAULT-VALUE})")
     double tau;
 
     @Option(names = "--temperature", paramLabel = "T", defaultValue = "1.0", description = "softmax temperature of the KL targets (default: ${DEFAULT-VALUE})")

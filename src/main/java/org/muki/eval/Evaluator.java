@@ -34,10 +34,12 @@ public final class Evaluator {
     /**
      * The numbers by name, the uncertainties of the correct and the wrong teachers (Figure 2),
      * and the teacher-selection matrices: for each score kind ("mc", "entropy", with a
-     * normalisation suffix "_percentile", "_zscore"), counts[gold block][chosen teacher].
+     * normalisation suffix "_percentile", "_zscore"), counts[gold block][chosen teacher];
+     * perTeacher.get(i) holds teacher i's own {correctSingle, wrongSingle, correctMc, wrongMc}
+     * (empty without scores).
      */
     public record Result(Map<String, Double> metrics, double[] correctSingle, double[] wrongSingle, double[] correctMc,
-                         double[] wrongMc, Map<String, int[][]> selection) {}
+                         double[] wrongMc, Map<String, int[][]> selection, List<double[][]> perTeacher) {}
 
     private Evaluator() {}
 
@@ -95,10 +97,13 @@ public final class Evaluator {
         }
         m.put("ece", Metrics.ece(studentProbs, c, gold, 15));
         double[][] fig = new double[4][];
+        List<double[][]> perTeacher = new ArrayList<>();
         Map<String, int[][]> selection = new LinkedHashMap<>();
         if (scores != null) {
             List<double[]> mc = new ArrayList<>(), single = new ArrayList<>();
             List<Double> cs = new ArrayList<>(), ws = new ArrayList<>(), cm = new ArrayList<>(), wm = new ArrayList<>();
+            List<List<List<Double>>> own = new ArrayList<>(); // [teacher][correctSingle, wrongSingle, correctMc, wrongMc]
+            for (int i = 0; i < space.teachers(); i++) own.add(List.of(new ArrayList<>(), new ArrayList<>(), new ArrayList<>(), new ArrayList<>()));
             for (int b = 0; b < test.size(); b++) {
                 InstanceScores s = scores.get(test.get(b).id());
                 mc.add(s.mcScores());
@@ -108,6 +113,8 @@ public final class Evaluator {
                     boolean correct = right.contains(i);
                     (correct ? cs : ws).add(s.entropyUncertainty()[i]);
                     (correct ? cm : wm).add(s.mcUncertainty()[i]);
+                    own.get(i).get(correct ? 0 : 1).add(s.entropyUncertainty()[i]);
+                    own.get(i).get(correct ? 2 : 3).add(s.mcUncertainty()[i]);
                 }
             }
             m.put("selection_accuracy_mc", Metrics.selectionAccuracy(mc, gold, space));
@@ -141,6 +148,7 @@ public final class Evaluator {
             m.put("teachers_accuracy_entropy_choice", Metrics.accuracy(byEntropy, c, gold));
             m.put("teachers_accuracy_oracle_choice", Metrics.accuracy(byOracle, c, gold));
             fig = new double[][] {unbox(cs), unbox(ws), unbox(cm), unbox(wm)};
+            for (List<List<Double>> t : own) perTeacher.add(t.stream().map(Evaluator::unbox).toArray(double[][]::new));
             if (goldProbs != null) {
                 List<double[]> g = new ArrayList<>(), concat = new ArrayList<>(), hard = new ArrayList<>(), soft = new ArrayList<>();
                 MukiLoss hardLoss = new MukiLoss("muki-hard", MukiLoss.Target.HARD, MukiLoss.Scores.MC, MukiLoss.Weighting.NONE, tau, temperature);
@@ -160,7 +168,7 @@ public final class Evaluator {
                 m.put("gold_teacher_accuracy", Metrics.accuracy(goldProbs, c, gold));
             }
         }
-        return new Result(m, fig[0], fig[1], fig[2], fig[3], selection);
+        return new Result(m, fig[0], fig[1], fig[2], fig[3], selection, perTeacher);
     }
 
     private static double[] unbox(List<Double> v) {

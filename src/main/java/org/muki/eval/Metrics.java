@@ -33,6 +33,18 @@ public final class Metrics {
      * sum_bins (n_bin / n) |accuracy_bin - mean confidence_bin|.
      */
     public static double ece(double[] probs, int c, int[] gold, int bins) {
+        Reliability r = reliability(probs, c, gold, bins);
+        double e = 0;
+        for (int k = 0; k < bins; k++) {
+            if (r.count()[k] > 0) e += Math.abs(r.accuracy()[k] - r.confidence()[k]) * r.count()[k] / gold.length;
+        }
+        return e;
+    }
+
+    /** ECE's bins: rows per bin, their mean confidence (top probability) and accuracy (NaN where empty). */
+    public record Reliability(int[] count, double[] confidence, double[] accuracy) {}
+
+    public static Reliability reliability(double[] probs, int c, int[] gold, int bins) {
         double[] conf = new double[bins], acc = new double[bins];
         int[] count = new int[bins];
         for (int b = 0; b < gold.length; b++) {
@@ -43,11 +55,18 @@ public final class Metrics {
             conf[bin] += p;
             if (y == gold[b]) acc[bin]++;
         }
-        double e = 0;
         for (int k = 0; k < bins; k++) {
-            if (count[k] > 0) e += Math.abs(acc[k] / count[k] - conf[k] / count[k]) * count[k] / gold.length;
+            conf[k] = count[k] == 0 ? Double.NaN : conf[k] / count[k];
+            acc[k] = count[k] == 0 ? Double.NaN : acc[k] / count[k];
         }
-        return e;
+        return new Reliability(count, conf, acc);
+    }
+
+    /** counts[gold][predicted] of the argmax over c columns. */
+    public static int[][] confusion(double[] probs, int c, int[] gold) {
+        int[][] m = new int[c][c];
+        for (int b = 0; b < gold.length; b++) m[gold[b]][argmax(probs, b, c)]++;
+        return m;
     }
 
     /** Fraction of rows whose highest-scoring teacher's block holds the gold label. */

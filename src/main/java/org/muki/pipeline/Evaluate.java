@@ -96,16 +96,28 @@ public final class Evaluate {
                 targets);
         String table = markdown(modelDir.toString(), res.metrics());
         if (r.out() != null) {
-            AtomicFiles.write(r.out().resolve("report.md"), os -> os.write(table.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+            try {
+                Files.createDirectories(r.out());
+            } catch (java.io.IOException e) {
+                throw new MukiException(r.out() + ": cannot create (" + e.getMessage() + ")");
+            }
+            if (scores != null) {
+                org.muki.eval.Charts.uncertaintyHistograms(r.out().resolve("figure2.png"), res.correctSingle(), res.wrongSingle(),
+                        res.correctMc(), res.wrongMc());
+            }
+            List<List<String>> blocks = teachers.isEmpty() ? List.of(studentLabels)
+                    : java.util.stream.IntStream.range(0, space.teachers()).mapToObj(i -> java.util.Arrays.stream(space.blocks()[i])
+                            .mapToObj(j -> space.labels().get(j)).toList()).toList();
+            String report = "# Evaluation of " + modelDir.getFileName() + "\n\nModel `" + modelDir + "`, data `" + r.data() + "`, "
+                    + rows.size() + " rows.\n\n" + table + "\n"
+                    + org.muki.eval.Pictures.draw(r.out(), blocks, space.labels(), gold, res, studentProbs, modelDir.getFileName().toString(), null);
+            AtomicFiles.write(r.out().resolve("report.md"), os -> os.write(report.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
             ObjectNode json = Json.MAPPER.createObjectNode();
             json.put("model", modelDir.toString()).put("data", r.data().toString()).put("rows", rows.size());
             ObjectNode m = json.putObject("metrics");
             res.metrics().forEach((k, v) -> putNumber(m, k, v));
             AtomicFiles.write(r.out().resolve("report.json"), os -> os.write(Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsBytes(json)));
-            if (scores != null) {
-                org.muki.eval.Charts.uncertaintyHistograms(r.out().resolve("figure2.png"), res.correctSingle(), res.wrongSingle(),
-                        res.correctMc(), res.wrongMc());
-            }
+            org.muki.eval.HtmlReport.write(r.out(), "Evaluation of " + modelDir.getFileName(), report);
         }
         return new Result(res.metrics(), res, table);
     }

@@ -166,6 +166,8 @@ public final class Experiment {
         Map<String, Double> shared;
         Map<String, double[]> curves = new LinkedHashMap<>();
         Evaluator.Result teachersOnly = null;
+        String headline = methods.contains("muki-soft-margin") ? "muki-soft-margin" : methods.get(0);
+        double[] headlineProbs = null;
         try (Ops ops = r.compute().open()) {
             double[] goldProbs = Evaluator.probabilities(HfCheckpoint.load(goldDir), goldDir, ops, evalRows, space.labels(), maxLength, 64);
             for (String method : methods) {
@@ -177,6 +179,7 @@ public final class Experiment {
                     results.computeIfAbsent(method, k -> new ArrayList<>()).add(res.metrics());
                     teachersOnly = res;
                     if (seed == seeds.get(0)) curves.put(method, epochAccuracies(dir));
+                    if (seed == seeds.get(0) && method.equals(headline)) headlineProbs = probs;
                 }
             }
         }
@@ -184,8 +187,14 @@ public final class Experiment {
         Charts.uncertaintyHistograms(out.resolve("figure2.png"), teachersOnly.correctSingle(), teachersOnly.wrongSingle(),
                 teachersOnly.correctMc(), teachersOnly.wrongMc());
         Charts.curves(out.resolve("curves.png"), "Student accuracy on the test sample by epoch (seed " + seeds.get(0) + ")", "accuracy", curves);
-        String report = report(c, r.source(), blocks, train, transfer, evalRows, out, space, gold, shared, teachersOnly.selection(), results);
+        Map<String, double[]> accuracies = new LinkedHashMap<>();
+        results.forEach((m, runs) -> accuracies.put(m, runs.stream().mapToDouble(x -> x.get("accuracy")).toArray()));
+        String student = headline + ", seed " + seeds.get(0);
+        String pictures = org.muki.eval.Pictures.draw(out, blocks, space.labels(), gold, teachersOnly, headlineProbs, student, accuracies);
+        String report = report(c, r.source(), blocks, train, transfer, evalRows, out, space, gold, shared, teachersOnly.selection(), results)
+                + pictures;
         AtomicFiles.write(out.resolve("report.md"), os -> os.write(report.getBytes(StandardCharsets.UTF_8)));
+        org.muki.eval.HtmlReport.write(out, c.nameOrDefault() + ": MUKI experiment report", report);
         writeJson(out.resolve("report.json"), c, blocks, shared, results);
         return new Result(out, shared, results, report, (System.nanoTime() - started) / 1e9);
     }
@@ -198,12 +207,18 @@ public final class Experiment {
     private static final com.fasterxml.jackson.databind.ObjectMapper SETTINGS_JSON = Json.MAPPER.copy()
             .setPropertyNamingStrategy(com.fasterxml.jackson.databind.PropertyNamingStrategies.SNAKE_CASE);
 
-    private static void checkSameSettings(Path out, ExperimentSettings c) {
+    static void checkSameSettings(Path out, ExperimentSettings c) {
         ExperimentSettings kept = new ExperimentSettings(null, c.data(), c.teachers(), c.student(), c.gold(), c.mcSamplesOrDefault(),
                 c.tauOrDefault(), c.temperatureOrDefault(), c.featureWeightOrDefault(), c.normalizationOrDefault(), null, null,
                 c.batchSizeOrDefault(), c.maxLengthOrDefault());
         Path file = out.resolve("settings.json");
-        JsonNode now = SETTINGS_JSON.valueToTree(kept);
+        // Through text, as the file is read back: a long written is an int read (LongNode(0) != IntNode(0)).
+        JsonNode now;
+        try {
+            now = Json.MAPPER.readTree(SETTINGS_JSON.writeValueAsBytes(kept));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
         if (Files.exists(file)) {
             JsonNode before = Json.read(file);
             if (!before.equals(now)) {

@@ -112,6 +112,9 @@ class ExperimentTest {
         byte[] png = java.util.Arrays.copyOf(Files.readAllBytes(out.resolve("figure2.png")), 4);
         assertArrayEquals(new byte[] {(byte) 0x89, 'P', 'N', 'G'}, png);
         assertTrue(Files.size(out.resolve("curves.png")) > 1000);
+        assertEquals(List.of("selection.png", "uncertainty-teachers.png", "figure2.png", "accuracy.png", "curves.png", "reliability.png",
+                "confusion.png"), org.muki.eval.HtmlReportTest.linkedPictures(report), "report.md links every picture");
+        assertEquals(7, org.muki.eval.HtmlReportTest.checkSelfContained(out.resolve("report.html")).size(), "report.html embeds them");
 
         // A second run finds every step done and only re-evaluates.
         long before = Files.getLastModifiedTime(out.resolve("students/seed-1/uhc/model.safetensors")).toMillis();

@@ -109,6 +109,9 @@ class OwnDataTest {
                 assertEquals(v, e.metrics().get(k), 1e-12, k + ": the result and report.json agree");
             }
             assertTrue(Files.size(reportDir.resolve("figure2.png")) > 1000);
+            assertEquals(List.of("selection.png", "uncertainty-teachers.png", "figure2.png", "reliability.png", "confusion.png"),
+                    org.muki.eval.HtmlReportTest.linkedPictures(Files.readString(reportDir.resolve("report.md"))));
+            assertEquals(5, org.muki.eval.HtmlReportTest.checkSelfContained(reportDir.resolve("report.html")).size());
             String before = Files.readString(reportDir.resolve("report.json"));
             assertTrue(assertThrows(MukiException.class, () -> Evaluate.run(request, Listener.SILENT)).getMessage().contains("already holds a report"));
             assertEquals(before, Files.readString(reportDir.resolve("report.json")), "report kept");

@@ -69,6 +69,23 @@ class ExperimentSettingsTest {
     }
 
     @Test
+    void aRunFolderAcceptsItsOwnSettingsAgainAndRefusesOthers(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
+        for (String name : ExperimentSettings.bundled()) {
+            java.nio.file.Path out = dir.resolve(name);
+            ExperimentSettings s = ExperimentSettings.load(name);
+            Experiment.checkSameSettings(out, s); // writes settings.json
+            Experiment.checkSameSettings(out, s); // a continued run: the same settings, read back from the file
+            Experiment.checkSameSettings(out, ExperimentSettings.load(name)); // and loaded anew
+        }
+        java.nio.file.Path out = dir.resolve("wordnet-3-teachers");
+        ExperimentSettings other = ExperimentSettings.parse("x.yaml", "data: {wordnet: {cap: 2000, seed: 1}, transfer_size: 4000, test_size: 1500}\n"
+                + "teachers: {partition: [[person, animal, plant, food], [artifact, substance, location, state], [act, communication, cognition, attribute]],"
+                + " config: models/tiny.json, epochs: 4, lr: 5.0e-4}\nstudent: {config: models/tiny.json, epochs: 4, lr: 5.0e-4}\n", false);
+        String msg = assertThrows(org.muki.MukiException.class, () -> Experiment.checkSameSettings(out, other)).getMessage();
+        assertTrue(msg.contains("other settings (data"), msg);
+    }
+
+    @Test
     void everyBundledExperimentLoads() {
         for (String name : ExperimentSettings.bundled()) {
             ExperimentSettings s = ExperimentSettings.load(name);
