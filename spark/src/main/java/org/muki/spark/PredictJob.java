@@ -59,7 +59,7 @@ public final class PredictJob {
 
     public record Result(long rows, String out, double seconds) {}
 
-    record Plan(String dir, Integer samples, long seed, Float hidden, Float attention, Pooling pooling, boolean normalize, int batchSize, Integer maxLength, String backend, int threads,
+    record Plan(String dir, String content, Integer samples, long seed, Float hidden, Float attention, Pooling pooling, boolean normalize, int batchSize, Integer maxLength, String backend, int threads,
                 boolean withId) implements Serializable {}
 
     public static Result run(SparkSession spark, Request r) {
@@ -79,7 +79,7 @@ public final class PredictJob {
         if (withId) SparkData.checkUniqueIds(items, r.data());
         if (r.partitions() != null) items = items.keyBy(SparkData.Item::index).sortByKey(true, r.partitions()).values();
         McOptions mc = r.mc();
-        Plan plan = new Plan(dir, mc == null ? null : mc.samples(), mc == null ? 0 : mc.seed(), mc == null ? null : mc.hiddenDropout(),
+        Plan plan = new Plan(dir, TaskModels.contentHash(java.nio.file.Path.of(dir)), mc == null ? null : mc.samples(), mc == null ? 0 : mc.seed(), mc == null ? null : mc.hiddenDropout(),
                 mc == null ? null : mc.attentionDropout(), r.pooling(), r.normalize(), r.batchSize(), r.maxLength(), r.backend(), r.threadsPerTask(), withId);
         long n;
         if (r.outFormat().equals("parquet")) {
@@ -107,7 +107,7 @@ public final class PredictJob {
 
     /** A partition's results, computed lazily a chunk of batches at a time on the task's own backend. */
     private static Iterator<Chunk> chunks(Plan plan, Iterator<SparkData.Item> rows) {
-        Predictor p = new Predictor(java.nio.file.Path.of(plan.dir()), TaskModels.checkpoint(plan.dir()), new Compute(plan.backend(), plan.threads()));
+        Predictor p = new Predictor(java.nio.file.Path.of(plan.dir()), TaskModels.checkpoint(plan.dir(), plan.content()), new Compute(plan.backend(), plan.threads()));
         TaskContext task = TaskContext.get();
         if (task != null) task.addTaskCompletionListener((org.apache.spark.util.TaskCompletionListener) ctx -> p.close());
         int chunk = plan.batchSize() * 50;

@@ -56,7 +56,7 @@ public final class ScoreJob {
     public record Result(long instances, int teachers, String out, String parts, double seconds) {}
 
     /** What an executor needs to score: the teachers as the driver saw them and the options. */
-    record Plan(List<String> dirs, List<String> sha256, float[] hidden, float[] attention, int samples, long seed, int maxLength,
+    record Plan(List<String> dirs, List<String> contents, float[] hidden, float[] attention, int samples, long seed, int maxLength,
                 int batchSize, String backend, int threads) implements Serializable {}
 
     public static Result run(SparkSession spark, Request r) {
@@ -75,7 +75,7 @@ public final class ScoreJob {
         List<String> dirs = new ArrayList<>(), hashes = new ArrayList<>();
         for (Teacher t : teachers) {
             dirs.add(t.dir().toString());
-            hashes.add(t.sha256());
+            hashes.add(TaskModels.contentHash(t.dir()));
         }
         Plan plan = new Plan(dirs, hashes, rates[0], rates[1], r.mc().samples(), r.mc().seed(), r.maxLength(), r.batchSize(), r.backend(),
                 r.threadsPerTask());
@@ -107,7 +107,7 @@ public final class ScoreJob {
             throw new IllegalStateException("test: task of partition " + ctx.partitionId() + " killed");
         }
         List<Teacher> teachers = new ArrayList<>();
-        for (int i = 0; i < plan.dirs().size(); i++) teachers.add(TaskModels.teacher(plan.dirs().get(i), plan.sha256().get(i)));
+        for (int i = 0; i < plan.dirs().size(); i++) teachers.add(TaskModels.teacher(plan.dirs().get(i), plan.contents().get(i)));
         Ops ops = new Compute(plan.backend(), plan.threads()).open();
         if (ctx != null) ctx.addTaskCompletionListener((org.apache.spark.util.TaskCompletionListener) c -> ops.close());
         McScorer scorer = new McScorer(teachers, ops, plan.samples(), plan.seed(), plan.hidden(), plan.attention(), plan.maxLength(),

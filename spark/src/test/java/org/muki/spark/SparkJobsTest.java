@@ -199,8 +199,22 @@ class SparkJobsTest {
 
         e = assertThrows(MukiException.class, () -> TaskModels.teacher(tmp.resolve("gone").toString(), "0"));
         assertTrue(e.getMessage().contains("no such model directory"), e.getMessage());
-        e = assertThrows(MukiException.class, () -> TaskModels.teacher(fixture.toString(), "0".repeat(64)));
-        assertTrue(e.getMessage().contains("differs from the driver's"), e.getMessage());
+        // An executor's copy of the teacher with another vocabulary (one word piece changed): refused, for score and predict.
+        Path copy = Files.createDirectories(tmp.resolve("executor-copy"));
+        try (var files = Files.list(fixture)) {
+            for (Path f : files.toList()) if (Files.isRegularFile(f)) Files.copy(f, copy.resolve(f.getFileName()));
+        }
+        String driver = TaskModels.contentHash(fixture);
+        Path vocab = Files.exists(copy.resolve("vocab.txt")) ? copy.resolve("vocab.txt") : copy.resolve("tokenizer.json");
+        assertTrue(Files.exists(vocab), "the fixture has a vocabulary");
+        Files.writeString(vocab, Files.readString(vocab).replaceFirst("the", "teh"));
+        for (org.junit.jupiter.api.function.Executable load : List.<org.junit.jupiter.api.function.Executable>of(
+                () -> TaskModels.teacher(copy.toString(), driver), () -> TaskModels.checkpoint(copy.toString(), driver))) {
+            e = assertThrows(MukiException.class, load);
+            assertTrue(e.getMessage().contains("executor-copy") && e.getMessage().contains("differ from the driver's"), e.getMessage());
+        }
+        assertEquals(driver, TaskModels.contentHash(fixture), "the hash is a function of the files");
+        assertTrue(TaskModels.teacher(fixture.toString(), driver) != null, "the driver's own copy passes");
 
         Files.createDirectories(tmp.resolve("unfinished"));
         Files.writeString(tmp.resolve("unfinished/part-00000"), "{}\n");
