@@ -47,9 +47,9 @@ final class IntegrateCommand implements Callable<Integer> {
     @Option(names = "--feature-weight", paramLabel = "W", description = "weight of dfa's and cfl's feature terms (default: dfa 1, cfl 0.001)")
     Double featureWeight;
 
-    @Option(names = "--uncertainty-normalization", paramLabel = "KIND", defaultValue = "none",
+    @Option(names = "--uncertainty-normalization", paramLabel = "KIND", defaultValue = "percentile",
             description = "none, percentile or zscore: each teacher's uncertainties against its own transfer distribution before the "
-                    + "most certain is chosen (default: ${DEFAULT-VALUE})")
+                    + "most certain is chosen; none is the paper's MUKI (default: ${DEFAULT-VALUE})")
     String normalization;
 
     @Mixin

@@ -63,7 +63,7 @@ public record ExperimentSettings(String name, DataSettings data, TeacherSettings
     public record TeacherSettings(JsonNode partition, String config, String init, Integer epochs, Double lr, List<ModelSettings> models) {}
 
     /** Every default of an experiment. */
-    public static final ExperimentSettings DEFAULTS = new ExperimentSettings("experiment", null, null, null, null, 16, 0.2, 1.0, null, "none",
+    public static final ExperimentSettings DEFAULTS = new ExperimentSettings("experiment", null, null, null, null, 16, 0.2, 1.0, null, "percentile",
             Methods.NAMES, List.of(1L), 32, 128);
     static final String DEFAULT_CONFIG = "models/tiny.json";
     static final int DEFAULT_EPOCHS = 3, DEFAULT_WORDNET_CAP = 2000, DEFAULT_BROWN_SENTENCES = 3;

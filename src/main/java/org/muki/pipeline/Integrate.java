@@ -49,7 +49,7 @@ public final class Integrate {
                           TrainOptions options, DataOptions dataOptions, Compute compute, boolean overwrite) {
         /** tau 0.2, temperature 1, feature weight 1, no normalisation, no validation data, default training and compute. */
         public static Request of(String method, List<String> teachers, Path data, Path scores, ModelSource student, Path out) {
-            return new Request(method, teachers, data, scores, student, out, null, null, 0.2, 1.0, null, "none", TrainOptions.defaults(),
+            return new Request(method, teachers, data, scores, student, out, null, null, 0.2, 1.0, null, "percentile", TrainOptions.defaults(),
                     DataOptions.defaults(), Compute.defaults(), false);
         }
 

@@ -57,7 +57,7 @@ class ExperimentSettingsTest {
                 "gold: {epochs: 1}"), false);
         assertEquals(16, s.mcSamplesOrDefault());
         assertEquals(0.2, s.tauOrDefault());
-        assertEquals("none", s.normalizationOrDefault());
+        assertEquals("percentile", s.normalizationOrDefault());
         assertEquals(ExperimentSettings.DEFAULTS.methods(), s.methodsOrDefault());
         assertEquals(new ExperimentSettings.ModelSettings(null, "all-minilm-l6-v2", 2, ExperimentSettings.DEFAULT_LR), s.teacher(0));
         assertEquals(new ExperimentSettings.ModelSettings(null, "all-minilm-l6-v2", 2, 3e-4), s.teacher(1));
