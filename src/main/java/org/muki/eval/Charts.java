@@ -136,7 +136,7 @@ public final class Charts {
         int n = counts.length, cells = counts[0].length;
         int size = Math.max(460, 60 * cells + 220);
         HeatMapChart chart = new HeatMapChartBuilder().width(size).height(size - 40).title(title).xAxisTitle(xTitle).yAxisTitle(yTitle).build();
-        HeatMapStylerSetup.apply(chart, decimals);
+        styleShares(chart, decimals);
         List<Number[]> heat = new ArrayList<>();
         for (int g = 0; g < n; g++) {
             int total = Arrays.stream(counts[g]).sum();
@@ -152,17 +152,15 @@ public final class Charts {
     }
 
     /** Heat map styling shared by the selection and confusion pictures. */
-    private static final class HeatMapStylerSetup {
-        static void apply(HeatMapChart chart, int decimals) {
-            var st = chart.getStyler();
-            st.setShowValue(true);
-            st.setMin(0).setMax(100);
-            st.setHeatMapValueDecimalPattern(decimals == 0 ? "0" : "0." + "0".repeat(decimals));
-            st.setRangeColors(new Color[] {new Color(0xF7FBFF), new Color(0x6BAED6), new Color(0x08306B)});
-            st.setLegendPosition(Styler.LegendPosition.OutsideE);
-            st.setXAxisLabelRotation(30);
-            st.setPlotContentSize(0.95);
-        }
+    private static void styleShares(HeatMapChart chart, int decimals) {
+        var st = chart.getStyler();
+        st.setShowValue(true);
+        st.setMin(0).setMax(100);
+        st.setHeatMapValueDecimalPattern(decimals == 0 ? "0" : "0." + "0".repeat(decimals));
+        st.setRangeColors(new Color[] {new Color(0xF7FBFF), new Color(0x6BAED6), new Color(0x08306B)});
+        st.setLegendPosition(Styler.LegendPosition.OutsideE);
+        st.setXAxisLabelRotation(30);
+        st.setPlotContentSize(0.95);
     }
 
     /**

@@ -101,7 +101,6 @@ public final class Evaluator {
         Map<String, int[][]> selection = new LinkedHashMap<>();
         if (scores != null) {
             List<double[]> mc = new ArrayList<>(), single = new ArrayList<>();
-            List<Double> cs = new ArrayList<>(), ws = new ArrayList<>(), cm = new ArrayList<>(), wm = new ArrayList<>();
             List<List<List<Double>>> own = new ArrayList<>(); // [teacher][correctSingle, wrongSingle, correctMc, wrongMc]
             for (int i = 0; i < space.teachers(); i++) own.add(List.of(new ArrayList<>(), new ArrayList<>(), new ArrayList<>(), new ArrayList<>()));
             for (int b = 0; b < test.size(); b++) {
@@ -111,8 +110,6 @@ public final class Evaluator {
                 List<Integer> right = space.teachersOf(gold[b]);
                 for (int i = 0; i < s.teachers(); i++) {
                     boolean correct = right.contains(i);
-                    (correct ? cs : ws).add(s.entropyUncertainty()[i]);
-                    (correct ? cm : wm).add(s.mcUncertainty()[i]);
                     own.get(i).get(correct ? 0 : 1).add(s.entropyUncertainty()[i]);
                     own.get(i).get(correct ? 2 : 3).add(s.mcUncertainty()[i]);
                 }
@@ -147,8 +144,12 @@ public final class Evaluator {
             m.put("teachers_accuracy_mc_choice", Metrics.accuracy(byMc, c, gold));
             m.put("teachers_accuracy_entropy_choice", Metrics.accuracy(byEntropy, c, gold));
             m.put("teachers_accuracy_oracle_choice", Metrics.accuracy(byOracle, c, gold));
-            fig = new double[][] {unbox(cs), unbox(ws), unbox(cm), unbox(wm)};
             for (List<List<Double>> t : own) perTeacher.add(t.stream().map(Evaluator::unbox).toArray(double[][]::new));
+            // Figure 2 pools the teachers: each of the four kinds over all teachers.
+            for (int j = 0; j < 4; j++) {
+                int kind = j;
+                fig[j] = perTeacher.stream().flatMapToDouble(u -> java.util.Arrays.stream(u[kind])).toArray();
+            }
             if (goldProbs != null) {
                 List<double[]> g = new ArrayList<>(), concat = new ArrayList<>(), hard = new ArrayList<>(), soft = new ArrayList<>();
                 MukiLoss hardLoss = new MukiLoss("muki-hard", MukiLoss.Target.HARD, MukiLoss.Scores.MC, MukiLoss.Weighting.NONE, tau, temperature);

@@ -20,7 +20,8 @@ public record Teacher(Path dir, HfCheckpoint checkpoint, WordPieceTokenizer toke
         return new Teacher(dir, c, c.textTokenizer(dir), identity(dir));
     }
 
-    static String identity(Path dir) {
+    /** The teacher's identity as score files record it: SHA-256 of config.json and model.safetensors. */
+    public static String identity(Path dir) {
         return Hashing.sha256(dir.resolve(HfCheckpoint.CONFIG), dir.resolve(HfCheckpoint.WEIGHTS));
     }
 

@@ -75,7 +75,7 @@ public final class ScoreJob {
         List<String> dirs = new ArrayList<>(), hashes = new ArrayList<>();
         for (Teacher t : teachers) {
             dirs.add(t.dir().toString());
-            hashes.add(TaskModels.contentHash(t.dir()));
+            hashes.add(TaskModels.contentHash(t));
         }
         Plan plan = new Plan(dirs, hashes, rates[0], rates[1], r.mc().samples(), r.mc().seed(), r.maxLength(), r.batchSize(), r.backend(),
                 r.threadsPerTask());
