@@ -6,37 +6,63 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * GEMM on the JDK Vector API, packed as high-performance BLAS libraries do:
  * <ul>
- *   <li>op(b) (k x n) is packed into panels of NR columns, each panel's k rows contiguous
- *       ({@code bp[panel * k * NR + p * NR + j]}, zero past n), into a 64-byte aligned buffer
- *       ({@link AlignedFloats}): every vector load of b is one cache line;</li>
- *   <li>op(a) is packed a chunk of rows at a time into blocks of MR = 6 rows interleaved by
- *       column ({@code ap[block * k * MR + p * MR + r]}, zero past the last row), so the kernel
- *       broadcasts a's six values of column p from one cache line with one index;</li>
- *   <li>the micro-kernel keeps a 6 x NR block of c in 24 vector registers (6 x 4 vectors of 16
- *       floats with AVX-512's 32 registers; 6 x 2 with AVX2's 16), loads NR floats of b and six
- *       of a per step of k, and issues 24 (12) independent FMAs: enough to fill two FMA units
- *       of four cycles' latency. Narrow panels (n - j <= 2 vectors) use the 6 x 2 kernel.</li>
+ *   <li>op(b) (k x n) is packed into panels of NR = two vectors of columns, each panel's rows
+ *       contiguous ({@code bp[panel * steps(k) * NR + p * NR + j]}, zero past n and in the row
+ *       past an odd k), into a 64-byte aligned buffer ({@link AlignedFloats}): every vector load
+ *       of b is one cache line;</li>
+ *   <li>op(a) is packed a chunk of MC rows at a time into blocks of MR rows interleaved by
+ *       column ({@code ap[block * steps(k) * MR + p * MR + r]}, zero past the last row), so the
+ *       kernel broadcasts a's MR values of column p from consecutive floats;</li>
+ *   <li>the micro-kernel keeps an MR x NR tile of c in registers: 12 x 2 vectors of 16 floats in
+ *       24 of AVX-512's 32 registers (6 x 2 with AVX2's 16), loads two vectors of b and broadcasts
+ *       MR values of a per step of k, and issues 24 (12) independent FMAs: enough to keep two
+ *       FMA units of four cycles' latency busy;</li>
+ *   <li>each block of a meets every panel of b in turn, in groups of panels whose slices fit
+ *       half the L2 cache (read from sysfs at start-up), and long k runs in slices of KC.</li>
  * </ul>
- * Transposes cost nothing beyond packing, which reads op(a) and op(b) in either layout. Each
- * kernel stays in one method on purpose: a helper taking FloatVector arguments that is not
- * inlined boxes its vectors and runs 10x slower (the stores, outside the k loop, are helpers).
+ * The sum behind each element of c runs over k in order, slice by slice, whatever the machine,
+ * the kernel, the grouping or the thread count: only KC (fixed) shapes it. Transposes cost
+ * nothing beyond packing, which reads op(a) and op(b) in either layout. Each kernel stays in one
+ * method on purpose: a helper taking FloatVector arguments that is not inlined boxes its vectors
+ * and runs 10x slower (the stores, outside the k loop, are helpers).
  */
 final class VectorGemm implements Gemm {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final int L = S.length();
-    /** Vectors per panel: four with 32 vector registers (AVX-512), two with 16 (AVX2). */
-    private static final int VECTORS = L >= 16 ? 4 : 2;
-    /** Columns per panel of packed b. */
-    static final int NR = VECTORS * L;
-    /** Rows per register block. */
-    static final int MR = 6;
-    /** Rows of a packed at a time (a multiple of MR): with k = 1024 a chunk of a is 384 KiB, in L2. */
+    /** Columns per panel of packed b: two vectors. */
+    static final int NR = 2 * L;
+    /** Rows per register block: 12 with AVX-512's 32 vector registers (24 accumulators), 6 with AVX2's 16 (12). */
+    static final int MR = L >= 16 ? 12 : 6;
+    /** Rows of a packed at a time (a multiple of MR). */
     static final int MC = 96;
-    /** Columns of a (rows of b) per pass over c when k is long: a 512 x NR slice of a panel is 128 KiB. */
+    /**
+     * Columns of a (rows of b) per pass over c. Every hidden size up to 512 is one pass (a second
+     * pass reads and writes c again); fixed, since it decides the order of each sum.
+     */
     static final int KC = 512;
+    /** Bytes of packed b that one group of panels may take: half the L2 cache of cpu0 (512 KiB when sysfs does not say). */
+    static final int L2_BUDGET = l2Bytes() / 2;
 
-    /** Per thread: packed a (slot 0), packed b of single-threaded calls (slot 1), a tile of c (slot 2), a last partial block of a (slot 3). */
+    /** Per thread: packed a (slot 0), packed b of single-threaded calls (slot 1), a tile of c (slot 2), a chunk of a packed by multiply (slot 3). */
     private static final ThreadLocal<AlignedFloats[]> SCRATCH = ThreadLocal.withInitial(() -> new AlignedFloats[4]);
+
+    /** The L2 cache size sysfs gives for cpu0 (a "2048K"-style value), or 1 MiB when it gives none. */
+    static int l2Bytes() {
+        for (int index = 0; index < 8; index++) {
+            java.nio.file.Path dir = java.nio.file.Path.of("/sys/devices/system/cpu/cpu0/cache/index" + index);
+            try {
+                if (!java.nio.file.Files.readString(dir.resolve("level")).trim().equals("2")) continue;
+                String size = java.nio.file.Files.readString(dir.resolve("size")).trim();
+                int scale = size.endsWith("K") ? 1 << 10 : size.endsWith("M") ? 1 << 20 : 1;
+                String digits = scale == 1 ? size : size.substring(0, size.length() - 1);
+                long bytes = Long.parseLong(digits) * scale;
+                if (bytes >= 64 << 10 && bytes <= 64 << 20) return (int) bytes;
+            } catch (java.io.IOException | RuntimeException e) {
+                // No such index, or not Linux: fall through to the default.
+            }
+        }
+        return 1 << 20;
+    }
 
     static AlignedFloats scratch(int slot, int size) {
         AlignedFloats[] s = SCRATCH.get();
@@ -45,25 +71,31 @@ final class VectorGemm implements Gemm {
         return s[slot];
     }
 
+    /** k rounded up to even: packed panels and blocks carry a zero step past an odd k, so the kernels step k two at a time. */
+    static int steps(int k) {
+        return (k + 1) & ~1;
+    }
+
     static int panels(int n) {
         return (n + NR - 1) / NR;
     }
 
     static int packedBSize(int n, int k) {
-        return panels(n) * NR * k;
+        return panels(n) * NR * steps(k);
     }
 
     static int packedASize(int rows, int k) {
-        return (rows + MR - 1) / MR * MR * k;
+        return (rows + MR - 1) / MR * MR * steps(k);
     }
 
     /**
      * Packs panels [from, to) of op(b) (k x n; b is n x k when transposed) into dst at dstOff:
-     * panel q's row p at dstOff + q * k * NR + p * NR.
+     * panel q's row p at dstOff + q * steps(k) * NR + p * NR; zero past n and in the row past an odd k.
      */
     static void packB(int n, int k, float[] b, int bOff, int ldb, boolean transB, float[] dst, int dstOff, int from, int to) {
+        int kp = steps(k);
         for (int q = from; q < to; q++) {
-            int j0 = q * NR, width = Math.min(NR, n - j0), base = dstOff + q * k * NR;
+            int j0 = q * NR, width = Math.min(NR, n - j0), base = dstOff + q * kp * NR;
             if (transB) {
                 // Row j of b is column j of op(b): read it contiguously, write it at stride NR.
                 for (int j = 0; j < width; j++) {
@@ -76,103 +108,87 @@ final class VectorGemm implements Gemm {
             if (width < NR) {
                 for (int p = 0; p < k; p++) java.util.Arrays.fill(dst, base + p * NR + width, base + (p + 1) * NR, 0f);
             }
+            if (kp > k) java.util.Arrays.fill(dst, base + k * NR, base + kp * NR, 0f);
         }
     }
 
     /**
      * Packs rows [i0, i1) of op(a) (m x k; a is k x m when transposed) into blocks of MR rows at
-     * dst: block t's column p at dstOff + t * k * MR + p * MR; rows past i1 are zero.
+     * dst: block t's column p at dstOff + t * steps(k) * MR + p * MR; rows past i1 and the
+     * column past an odd k are zero.
      */
     static void packA(int i0, int i1, int k, float[] a, int aOff, int lda, boolean transA, float[] dst, int dstOff) {
-        int rows = i1 - i0, blocks = (rows + MR - 1) / MR;
+        int rows = i1 - i0, blocks = (rows + MR - 1) / MR, kp = steps(k), blockStride = kp * MR;
         if (transA) {
             // Column i of a is row i of op(a): row p of a holds the chunk's column p contiguously,
-            // so one pass over the rows of a fills every block (block by block, each row of a was
-            // read MR values at a time from memory).
-            int full = rows / MR, blockStride = k * MR;
+            // so one pass over the rows of a fills every block.
+            int full = rows / MR;
             for (int p = 0; p < k; p++) {
                 int src = aOff + p * lda + i0, dp = dstOff + p * MR;
-                for (int t = 0; t < full; t++, src += MR, dp += blockStride) {
-                    dst[dp] = a[src];
-                    dst[dp + 1] = a[src + 1];
-                    dst[dp + 2] = a[src + 2];
-                    dst[dp + 3] = a[src + 3];
-                    dst[dp + 4] = a[src + 4];
-                    dst[dp + 5] = a[src + 5];
-                }
+                for (int t = 0; t < full; t++, src += MR, dp += blockStride) System.arraycopy(a, src, dst, dp, MR);
                 if (full < blocks) {
                     int mr = rows - full * MR;
                     for (int r = 0; r < MR; r++) dst[dp + r] = r < mr ? a[src + r] : 0f;
                 }
             }
-            return;
+        } else {
+            for (int t = 0; t < blocks; t++) {
+                int base = dstOff + t * blockStride, r0 = i0 + t * MR, mr = Math.min(MR, i1 - r0), src = aOff + r0 * lda;
+                if (mr == 12) {
+                    // Twelve row streams, one column of the block per step, written in order.
+                    int s0 = src, s1 = s0 + lda, s2 = s1 + lda, s3 = s2 + lda, s4 = s3 + lda, s5 = s4 + lda;
+                    int s6 = s5 + lda, s7 = s6 + lda, s8 = s7 + lda, s9 = s8 + lda, s10 = s9 + lda, s11 = s10 + lda;
+                    for (int p = 0, d = base; p < k; p++, d += 12) {
+                        dst[d] = a[s0 + p]; dst[d + 1] = a[s1 + p]; dst[d + 2] = a[s2 + p]; dst[d + 3] = a[s3 + p];
+                        dst[d + 4] = a[s4 + p]; dst[d + 5] = a[s5 + p]; dst[d + 6] = a[s6 + p]; dst[d + 7] = a[s7 + p];
+                        dst[d + 8] = a[s8 + p]; dst[d + 9] = a[s9 + p]; dst[d + 10] = a[s10 + p]; dst[d + 11] = a[s11 + p];
+                    }
+                } else {
+                    if (mr < MR) java.util.Arrays.fill(dst, base, base + k * MR, 0f);
+                    for (int p = 0; p < k; p++) {
+                        for (int r = 0, d = base + p * MR, s = src + p; r < mr; r++, s += lda) dst[d + r] = a[s];
+                    }
+                }
+            }
         }
-        for (int t = 0; t < blocks; t++) {
-            int base = dstOff + t * k * MR, r0 = i0 + t * MR, mr = Math.min(MR, i1 - r0);
-            for (int r = 0; r < mr; r++) {
-                int src = aOff + (r0 + r) * lda;
-                for (int p = 0; p < k; p++) dst[base + p * MR + r] = a[src + p];
-            }
-            for (int r = mr; r < MR; r++) {
-                for (int p = 0; p < k; p++) dst[base + p * MR + r] = 0f;
-            }
+        if (kp > k) {
+            for (int t = 0; t < blocks; t++) java.util.Arrays.fill(dst, dstOff + t * blockStride + k * MR, dstOff + (t + 1) * blockStride, 0f);
         }
     }
 
     /**
-     * c rows [0, rows) (from c[cOff], ldc apart) = alpha * op(a) rows * packed b + beta * c (+ bias):
-     * every panel of b for each block of MR rows, the block's MR x NR tile of c accumulated in
-     * registers. a is either packed ({@link #packA}: pass lda = 0) or rows of op(a) read in place,
-     * lda apart (then a last block of fewer than MR rows is packed first, zero rows below it).
+     * c rows [0, rows) (from c[cOff], ldc apart) = alpha * op(a) rows * packed b + beta * c (+ bias).
+     * a is either packed ({@link #packA}: pass lda = 0) or rows of op(a) lda apart, packed here first.
+     * Each block of MR rows of a meets every panel of b in turn (the block stays in L1, the tiles
+     * of c are written left to right), its MR x NR tile of c accumulated in registers.
      */
     static void multiply(int rows, int n, int k, float[] a, int aOff, int lda, float[] bp, int bpOff,
                          float[] c, int cOff, int ldc, float alpha, float beta, float[] bias) {
-        int panels = panels(n), blocks = (rows + MR - 1) / MR;
-        boolean packed = lda == 0;
-        float[] tailA = a;
-        int tailOff = 0;
-        if (!packed && rows % MR != 0) {
-            AlignedFloats t = scratch(3, MR * k);
-            packA(rows / MR * MR, rows, k, a, aOff, lda, false, t.data, t.offset);
-            tailA = t.data;
-            tailOff = t.offset;
+        if (lda != 0) {
+            AlignedFloats t = scratch(3, packedASize(rows, k));
+            packA(0, rows, k, a, aOff, lda, false, t.data, t.offset);
+            a = t.data;
+            aOff = t.offset;
         }
-        // Long k in slices of KC: a slice of the b panel (KC x NR) stays in L2 with the chunk of a
-        // while every block and panel passes; c accumulates across the slices. The slices start
-        // at multiples of KC whatever k is, so appending zeros to k (padded keys in attention)
-        // never changes a sum: an instance's results do not depend on its batch's padding.
-        int slice = Math.min(k, KC);
-        for (int k0 = 0; k0 < k; k0 += slice) {
-            int kLen = Math.min(slice, k - k0);
+        int panels = panels(n), blocks = (rows + MR - 1) / MR, kp = steps(k);
+        // Long k in slices of KC: c accumulates across the slices. The slices start at multiples
+        // of KC whatever k is, so appending zeros to k (padded keys in attention) never changes a
+        // sum: an instance's results do not depend on its batch's padding.
+        for (int k0 = 0; k0 < k; k0 += KC) {
+            int kLen = Math.min(KC, kp - k0);
             float sliceBeta = k0 == 0 ? beta : 1f;
-            float[] sliceBias = k0 + kLen == k ? bias : null;
-            for (int q = 0; q < panels; q++) {
-                int j0 = q * NR, cols = Math.min(NR, n - j0), pb = bpOff + q * k * NR + k0 * NR;
-                boolean narrow = VECTORS == 4 && cols <= 2 * L;
+            float[] sliceBias = k0 + KC >= k ? bias : null;
+            // Panels in groups whose slices (kLen x NR each) fit the L2 budget: every block of a
+            // meets a group's panels from L2, not from the shared cache. Grouping changes no sum.
+            int group = Math.max(1, L2_BUDGET / (Float.BYTES * NR * kLen));
+            for (int q0 = 0; q0 < panels; q0 += group) {
+                int q1 = Math.min(panels, q0 + group);
                 for (int t = 0; t < blocks; t++) {
-                    int mr = Math.min(MR, rows - t * MR), at = cOff + t * MR * ldc + j0;
-                    // Packed: column p of the block at pa + p * MR, its rows one apart; in place: rows lda apart.
-                    float[] src = a;
-                    int pa, rowStep, pStep;
-                    if (packed) {
-                        pa = aOff + t * k * MR + k0 * MR;
-                        rowStep = 1;
-                        pStep = MR;
-                    } else if (mr == MR) {
-                        pa = aOff + t * MR * lda + k0;
-                        rowStep = lda;
-                        pStep = 1;
-                    } else {
-                        src = tailA;
-                        pa = tailOff + k0 * MR;
-                        rowStep = 1;
-                        pStep = MR;
-                    }
-                    if (VECTORS == 4 && !narrow) {
-                        if (rowStep == 1) kernel4(kLen, src, pa, bp, pb, c, at, ldc, mr, cols, alpha, sliceBeta, sliceBias, j0);
-                        else kernel4Rows(kLen, src, pa, rowStep, bp, pb, c, at, ldc, mr, cols, alpha, sliceBeta, sliceBias, j0);
-                    } else {
-                        kernel2(kLen, src, pa, rowStep, pStep, bp, pb, c, at, ldc, mr, cols, alpha, sliceBeta, sliceBias, j0);
+                    int mr = Math.min(MR, rows - t * MR), pa = aOff + t * kp * MR + k0 * MR;
+                    for (int q = q0; q < q1; q++) {
+                        int j0 = q * NR, cols = Math.min(NR, n - j0), pb = bpOff + q * kp * NR + k0 * NR, at = cOff + t * MR * ldc + j0;
+                        if (MR != 12) kernel6(kLen, a, pa, bp, pb, c, at, ldc, mr, cols, alpha, sliceBeta, sliceBias, j0);
+                        else kernel12(kLen, a, pa, bp, pb, c, at, ldc, mr, cols, alpha, sliceBeta, sliceBias, j0);
                     }
                 }
             }
@@ -187,139 +203,131 @@ final class VectorGemm implements Gemm {
         if (m == 0 || n == 0) return;
         AlignedFloats bp = scratch(1, packedBSize(n, k));
         packB(n, k, b, bOff, ldb, transB, bp.data, bp.offset, 0, panels(n));
-        if (!transA) {
-            for (int i0 = 0; i0 < m; i0 += MC) {
-                multiply(Math.min(m, i0 + MC) - i0, n, k, a, aOff + i0 * lda, lda, bp.data, bp.offset, c, cOff + i0 * ldc, ldc, alpha, beta, null);
-            }
-            return;
-        }
         AlignedFloats ap = scratch(0, packedASize(Math.min(m, MC), k));
         for (int i0 = 0; i0 < m; i0 += MC) {
             int i1 = Math.min(m, i0 + MC);
-            packA(i0, i1, k, a, aOff, lda, true, ap.data, ap.offset);
+            packA(i0, i1, k, a, aOff, lda, transA, ap.data, ap.offset);
             multiply(i1 - i0, n, k, ap.data, ap.offset, 0, bp.data, bp.offset, c, cOff + i0 * ldc, ldc, alpha, beta, null);
         }
     }
 
     /**
-     * The 6 x 4-vector kernel on packed a: rows [0, mr) and columns [0, cols) of the tile at c[at];
-     * a's column p of row r at ap[pa + p * MR + r].
+     * The 12 x 2-vector kernel (AVX-512): rows [0, mr) and columns [0, cols) of the tile at c[at]
+     * = alpha * the block times the panel + beta * c (+ bias); a's column p of row r at
+     * ap[pa + p * MR + r], b's row p at bp[pb + p * NR], k even. Per step of k: two vector loads
+     * of b, twelve broadcasts of a (loads, not shuffles) and 24 independent FMAs; two steps per
+     * iteration, so that the loop's own instructions take fewer of the FMA ports' cycles.
      */
-    private static void kernel4(int k, float[] ap, int pa, float[] bp, int pb, float[] c, int at, int ldc, int mr, int cols,
-                                float alpha, float beta, float[] bias, int j0) {
-        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S), c02 = FloatVector.zero(S), c03 = FloatVector.zero(S);
-        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S), c12 = FloatVector.zero(S), c13 = FloatVector.zero(S);
-        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S), c22 = FloatVector.zero(S), c23 = FloatVector.zero(S);
-        FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S), c32 = FloatVector.zero(S), c33 = FloatVector.zero(S);
-        FloatVector c40 = FloatVector.zero(S), c41 = FloatVector.zero(S), c42 = FloatVector.zero(S), c43 = FloatVector.zero(S);
-        FloatVector c50 = FloatVector.zero(S), c51 = FloatVector.zero(S), c52 = FloatVector.zero(S), c53 = FloatVector.zero(S);
-        for (int end = pa + k * MR; pa < end; pa += MR, pb += NR) {
-            FloatVector b0 = FloatVector.fromArray(S, bp, pb), b1 = FloatVector.fromArray(S, bp, pb + L);
-            FloatVector b2 = FloatVector.fromArray(S, bp, pb + 2 * L), b3 = FloatVector.fromArray(S, bp, pb + 3 * L);
-            FloatVector x = FloatVector.broadcast(S, ap[pa]);
-            c00 = x.fma(b0, c00); c01 = x.fma(b1, c01); c02 = x.fma(b2, c02); c03 = x.fma(b3, c03);
-            x = FloatVector.broadcast(S, ap[pa + 1]);
-            c10 = x.fma(b0, c10); c11 = x.fma(b1, c11); c12 = x.fma(b2, c12); c13 = x.fma(b3, c13);
-            x = FloatVector.broadcast(S, ap[pa + 2]);
-            c20 = x.fma(b0, c20); c21 = x.fma(b1, c21); c22 = x.fma(b2, c22); c23 = x.fma(b3, c23);
-            x = FloatVector.broadcast(S, ap[pa + 3]);
-            c30 = x.fma(b0, c30); c31 = x.fma(b1, c31); c32 = x.fma(b2, c32); c33 = x.fma(b3, c33);
-            x = FloatVector.broadcast(S, ap[pa + 4]);
-            c40 = x.fma(b0, c40); c41 = x.fma(b1, c41); c42 = x.fma(b2, c42); c43 = x.fma(b3, c43);
-            x = FloatVector.broadcast(S, ap[pa + 5]);
-            c50 = x.fma(b0, c50); c51 = x.fma(b1, c51); c52 = x.fma(b2, c52); c53 = x.fma(b3, c53);
-        }
-        // The tile leaves the registers through a per-thread buffer: passing the accumulators to
-        // a store helper made C2 box them once its inlining budget ran out (2x slower).
-        AlignedFloats tile = scratch(2, MR * NR);
-        float[] t = tile.data;
-        int o = tile.offset;
-        c00.intoArray(t, o); c01.intoArray(t, o + L); c02.intoArray(t, o + 2 * L); c03.intoArray(t, o + 3 * L); o += NR;
-        c10.intoArray(t, o); c11.intoArray(t, o + L); c12.intoArray(t, o + 2 * L); c13.intoArray(t, o + 3 * L); o += NR;
-        c20.intoArray(t, o); c21.intoArray(t, o + L); c22.intoArray(t, o + 2 * L); c23.intoArray(t, o + 3 * L); o += NR;
-        c30.intoArray(t, o); c31.intoArray(t, o + L); c32.intoArray(t, o + 2 * L); c33.intoArray(t, o + 3 * L); o += NR;
-        c40.intoArray(t, o); c41.intoArray(t, o + L); c42.intoArray(t, o + 2 * L); c43.intoArray(t, o + 3 * L); o += NR;
-        c50.intoArray(t, o); c51.intoArray(t, o + L); c52.intoArray(t, o + 2 * L); c53.intoArray(t, o + 3 * L);
-        storeTile(t, tile.offset, c, at, ldc, mr, cols, alpha, beta, bias, j0);
-    }
-
-    /**
-     * The same kernel on six whole rows of a read in place, lda apart (a's column p of row r at
-     * a[pa + r * lda + p]): no packing for op(a) = a. A copy of {@link #kernel4} on purpose: one
-     * kernel taking both layouts' strides as variables ran at half the speed in either.
-     */
-    private static void kernel4Rows(int k, float[] ap, int pa, int lda, float[] bp, int pb, float[] c, int at, int ldc, int mr, int cols,
-                                float alpha, float beta, float[] bias, int j0) {
-        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S), c02 = FloatVector.zero(S), c03 = FloatVector.zero(S);
-        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S), c12 = FloatVector.zero(S), c13 = FloatVector.zero(S);
-        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S), c22 = FloatVector.zero(S), c23 = FloatVector.zero(S);
-        FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S), c32 = FloatVector.zero(S), c33 = FloatVector.zero(S);
-        FloatVector c40 = FloatVector.zero(S), c41 = FloatVector.zero(S), c42 = FloatVector.zero(S), c43 = FloatVector.zero(S);
-        FloatVector c50 = FloatVector.zero(S), c51 = FloatVector.zero(S), c52 = FloatVector.zero(S), c53 = FloatVector.zero(S);
-        int r1 = lda, r2 = 2 * lda, r3 = 3 * lda, r4 = 4 * lda, r5 = 5 * lda;
-        for (int end = pa + k; pa < end; pa++, pb += NR) {
-            FloatVector b0 = FloatVector.fromArray(S, bp, pb), b1 = FloatVector.fromArray(S, bp, pb + L);
-            FloatVector b2 = FloatVector.fromArray(S, bp, pb + 2 * L), b3 = FloatVector.fromArray(S, bp, pb + 3 * L);
-            FloatVector x = FloatVector.broadcast(S, ap[pa]);
-            c00 = x.fma(b0, c00); c01 = x.fma(b1, c01); c02 = x.fma(b2, c02); c03 = x.fma(b3, c03);
-            x = FloatVector.broadcast(S, ap[pa + r1]);
-            c10 = x.fma(b0, c10); c11 = x.fma(b1, c11); c12 = x.fma(b2, c12); c13 = x.fma(b3, c13);
-            x = FloatVector.broadcast(S, ap[pa + r2]);
-            c20 = x.fma(b0, c20); c21 = x.fma(b1, c21); c22 = x.fma(b2, c22); c23 = x.fma(b3, c23);
-            x = FloatVector.broadcast(S, ap[pa + r3]);
-            c30 = x.fma(b0, c30); c31 = x.fma(b1, c31); c32 = x.fma(b2, c32); c33 = x.fma(b3, c33);
-            x = FloatVector.broadcast(S, ap[pa + r4]);
-            c40 = x.fma(b0, c40); c41 = x.fma(b1, c41); c42 = x.fma(b2, c42); c43 = x.fma(b3, c43);
-            x = FloatVector.broadcast(S, ap[pa + r5]);
-            c50 = x.fma(b0, c50); c51 = x.fma(b1, c51); c52 = x.fma(b2, c52); c53 = x.fma(b3, c53);
-        }
-        // The tile leaves the registers through a per-thread buffer: passing the accumulators to
-        // a store helper made C2 box them once its inlining budget ran out (2x slower).
-        AlignedFloats tile = scratch(2, MR * NR);
-        float[] t = tile.data;
-        int o = tile.offset;
-        c00.intoArray(t, o); c01.intoArray(t, o + L); c02.intoArray(t, o + 2 * L); c03.intoArray(t, o + 3 * L); o += NR;
-        c10.intoArray(t, o); c11.intoArray(t, o + L); c12.intoArray(t, o + 2 * L); c13.intoArray(t, o + 3 * L); o += NR;
-        c20.intoArray(t, o); c21.intoArray(t, o + L); c22.intoArray(t, o + 2 * L); c23.intoArray(t, o + 3 * L); o += NR;
-        c30.intoArray(t, o); c31.intoArray(t, o + L); c32.intoArray(t, o + 2 * L); c33.intoArray(t, o + 3 * L); o += NR;
-        c40.intoArray(t, o); c41.intoArray(t, o + L); c42.intoArray(t, o + 2 * L); c43.intoArray(t, o + 3 * L); o += NR;
-        c50.intoArray(t, o); c51.intoArray(t, o + L); c52.intoArray(t, o + 2 * L); c53.intoArray(t, o + 3 * L);
-        storeTile(t, tile.offset, c, at, ldc, mr, cols, alpha, beta, bias, j0);
-    }
-
-    /** The 6 x 2-vector kernel (AVX2's registers, or a panel at most two vectors wide). */
-    private static void kernel2(int k, float[] ap, int pa, int rowStep, int pStep, float[] bp, int pb, float[] c, int at, int ldc,
-                                int mr, int cols,
-                                float alpha, float beta, float[] bias, int j0) {
+    private static void kernel12(int k, float[] ap, int pa, float[] bp, int pb, float[] c, int at, int ldc, int mr, int cols,
+                                 float alpha, float beta, float[] bias, int j0) {
         FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S), c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
         FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S), c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
         FloatVector c40 = FloatVector.zero(S), c41 = FloatVector.zero(S), c50 = FloatVector.zero(S), c51 = FloatVector.zero(S);
-        int r1 = rowStep, r2 = 2 * rowStep, r3 = 3 * rowStep, r4 = 4 * rowStep, r5 = 5 * rowStep;
-        for (int end = pa + k * pStep; pa < end; pa += pStep, pb += NR) {
+        FloatVector c60 = FloatVector.zero(S), c61 = FloatVector.zero(S), c70 = FloatVector.zero(S), c71 = FloatVector.zero(S);
+        FloatVector c80 = FloatVector.zero(S), c81 = FloatVector.zero(S), c90 = FloatVector.zero(S), c91 = FloatVector.zero(S);
+        FloatVector c100 = FloatVector.zero(S), c101 = FloatVector.zero(S), c110 = FloatVector.zero(S), c111 = FloatVector.zero(S);
+        FloatVector x;
+        for (int end = pa + k * MR; pa < end; pa += 2 * MR, pb += 2 * NR) {
+            FloatVector b0 = FloatVector.fromArray(S, bp, pb), b1 = FloatVector.fromArray(S, bp, pb + L);
+            x = FloatVector.broadcast(S, ap[pa]); c00 = x.fma(b0, c00); c01 = x.fma(b1, c01);
+            x = FloatVector.broadcast(S, ap[pa + 1]); c10 = x.fma(b0, c10); c11 = x.fma(b1, c11);
+            x = FloatVector.broadcast(S, ap[pa + 2]); c20 = x.fma(b0, c20); c21 = x.fma(b1, c21);
+            x = FloatVector.broadcast(S, ap[pa + 3]); c30 = x.fma(b0, c30); c31 = x.fma(b1, c31);
+            x = FloatVector.broadcast(S, ap[pa + 4]); c40 = x.fma(b0, c40); c41 = x.fma(b1, c41);
+            x = FloatVector.broadcast(S, ap[pa + 5]); c50 = x.fma(b0, c50); c51 = x.fma(b1, c51);
+            x = FloatVector.broadcast(S, ap[pa + 6]); c60 = x.fma(b0, c60); c61 = x.fma(b1, c61);
+            x = FloatVector.broadcast(S, ap[pa + 7]); c70 = x.fma(b0, c70); c71 = x.fma(b1, c71);
+            x = FloatVector.broadcast(S, ap[pa + 8]); c80 = x.fma(b0, c80); c81 = x.fma(b1, c81);
+            x = FloatVector.broadcast(S, ap[pa + 9]); c90 = x.fma(b0, c90); c91 = x.fma(b1, c91);
+            x = FloatVector.broadcast(S, ap[pa + 10]); c100 = x.fma(b0, c100); c101 = x.fma(b1, c101);
+            x = FloatVector.broadcast(S, ap[pa + 11]); c110 = x.fma(b0, c110); c111 = x.fma(b1, c111);
+            b0 = FloatVector.fromArray(S, bp, pb + NR); b1 = FloatVector.fromArray(S, bp, pb + NR + L);
+            x = FloatVector.broadcast(S, ap[pa + 12]); c00 = x.fma(b0, c00); c01 = x.fma(b1, c01);
+            x = FloatVector.broadcast(S, ap[pa + 13]); c10 = x.fma(b0, c10); c11 = x.fma(b1, c11);
+            x = FloatVector.broadcast(S, ap[pa + 14]); c20 = x.fma(b0, c20); c21 = x.fma(b1, c21);
+            x = FloatVector.broadcast(S, ap[pa + 15]); c30 = x.fma(b0, c30); c31 = x.fma(b1, c31);
+            x = FloatVector.broadcast(S, ap[pa + 16]); c40 = x.fma(b0, c40); c41 = x.fma(b1, c41);
+            x = FloatVector.broadcast(S, ap[pa + 17]); c50 = x.fma(b0, c50); c51 = x.fma(b1, c51);
+            x = FloatVector.broadcast(S, ap[pa + 18]); c60 = x.fma(b0, c60); c61 = x.fma(b1, c61);
+            x = FloatVector.broadcast(S, ap[pa + 19]); c70 = x.fma(b0, c70); c71 = x.fma(b1, c71);
+            x = FloatVector.broadcast(S, ap[pa + 20]); c80 = x.fma(b0, c80); c81 = x.fma(b1, c81);
+            x = FloatVector.broadcast(S, ap[pa + 21]); c90 = x.fma(b0, c90); c91 = x.fma(b1, c91);
+            x = FloatVector.broadcast(S, ap[pa + 22]); c100 = x.fma(b0, c100); c101 = x.fma(b1, c101);
+            x = FloatVector.broadcast(S, ap[pa + 23]); c110 = x.fma(b0, c110); c111 = x.fma(b1, c111);
+        }
+        // A whole tile without beta goes straight to c, alpha and the bias applied there by a
+        // second pass with storeTile's arithmetic (so a value does not depend on where its tile
+        // lies). The others leave through a per-thread buffer: passing the accumulators to a
+        // store helper made C2 box them once its inlining budget ran out (2x slower). Keep this
+        // method small: at 2,500 bytes of bytecode (a second direct store, for beta = 1) C1 ran
+        // out of virtual registers compiling it, and now and then the kernel then stayed in
+        // C1-less code for the whole run at 1 GFLOP/s.
+        if (mr == MR && cols == NR && beta == 0f) {
+            c00.intoArray(c, at); c01.intoArray(c, at + L);
+            c10.intoArray(c, at + 1 * ldc); c11.intoArray(c, at + 1 * ldc + L);
+            c20.intoArray(c, at + 2 * ldc); c21.intoArray(c, at + 2 * ldc + L);
+            c30.intoArray(c, at + 3 * ldc); c31.intoArray(c, at + 3 * ldc + L);
+            c40.intoArray(c, at + 4 * ldc); c41.intoArray(c, at + 4 * ldc + L);
+            c50.intoArray(c, at + 5 * ldc); c51.intoArray(c, at + 5 * ldc + L);
+            c60.intoArray(c, at + 6 * ldc); c61.intoArray(c, at + 6 * ldc + L);
+            c70.intoArray(c, at + 7 * ldc); c71.intoArray(c, at + 7 * ldc + L);
+            c80.intoArray(c, at + 8 * ldc); c81.intoArray(c, at + 8 * ldc + L);
+            c90.intoArray(c, at + 9 * ldc); c91.intoArray(c, at + 9 * ldc + L);
+            c100.intoArray(c, at + 10 * ldc); c101.intoArray(c, at + 10 * ldc + L);
+            c110.intoArray(c, at + 11 * ldc); c111.intoArray(c, at + 11 * ldc + L);
+            if (alpha != 1f || bias != null) scaleTile(c, at, ldc, alpha, bias, j0);
+            return;
+        }
+        AlignedFloats tile = scratch(2, MR * NR);
+        float[] t = tile.data;
+        int o = tile.offset;
+        c00.intoArray(t, o + 0 * L); c01.intoArray(t, o + 1 * L); c10.intoArray(t, o + 2 * L); c11.intoArray(t, o + 3 * L); c20.intoArray(t, o + 4 * L); c21.intoArray(t, o + 5 * L);
+        c30.intoArray(t, o + 6 * L); c31.intoArray(t, o + 7 * L); c40.intoArray(t, o + 8 * L); c41.intoArray(t, o + 9 * L); c50.intoArray(t, o + 10 * L); c51.intoArray(t, o + 11 * L);
+        c60.intoArray(t, o + 12 * L); c61.intoArray(t, o + 13 * L); c70.intoArray(t, o + 14 * L); c71.intoArray(t, o + 15 * L); c80.intoArray(t, o + 16 * L); c81.intoArray(t, o + 17 * L);
+        c90.intoArray(t, o + 18 * L); c91.intoArray(t, o + 19 * L); c100.intoArray(t, o + 20 * L); c101.intoArray(t, o + 21 * L); c110.intoArray(t, o + 22 * L); c111.intoArray(t, o + 23 * L);
+        storeTile(t, o, c, at, ldc, mr, cols, alpha, beta, bias, j0);
+    }
+
+    /** The 6 x 2-vector kernel (AVX2's 16 registers: 12 accumulators), one step of k at a time. */
+    private static void kernel6(int k, float[] ap, int pa, float[] bp, int pb, float[] c, int at, int ldc,
+                                int mr, int cols, float alpha, float beta, float[] bias, int j0) {
+        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S), c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
+        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S), c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
+        FloatVector c40 = FloatVector.zero(S), c41 = FloatVector.zero(S), c50 = FloatVector.zero(S), c51 = FloatVector.zero(S);
+        for (int end = pa + k * MR; pa < end; pa += MR, pb += NR) {
             FloatVector b0 = FloatVector.fromArray(S, bp, pb), b1 = FloatVector.fromArray(S, bp, pb + L);
             FloatVector x = FloatVector.broadcast(S, ap[pa]);
             c00 = x.fma(b0, c00); c01 = x.fma(b1, c01);
-            x = FloatVector.broadcast(S, ap[pa + r1]);
+            x = FloatVector.broadcast(S, ap[pa + 1]);
             c10 = x.fma(b0, c10); c11 = x.fma(b1, c11);
-            x = FloatVector.broadcast(S, ap[pa + r2]);
+            x = FloatVector.broadcast(S, ap[pa + 2]);
             c20 = x.fma(b0, c20); c21 = x.fma(b1, c21);
-            x = FloatVector.broadcast(S, ap[pa + r3]);
+            x = FloatVector.broadcast(S, ap[pa + 3]);
             c30 = x.fma(b0, c30); c31 = x.fma(b1, c31);
-            x = FloatVector.broadcast(S, ap[pa + r4]);
+            x = FloatVector.broadcast(S, ap[pa + 4]);
             c40 = x.fma(b0, c40); c41 = x.fma(b1, c41);
-            x = FloatVector.broadcast(S, ap[pa + r5]);
+            x = FloatVector.broadcast(S, ap[pa + 5]);
             c50 = x.fma(b0, c50); c51 = x.fma(b1, c51);
         }
         AlignedFloats tile = scratch(2, MR * NR);
         float[] t = tile.data;
         int o = tile.offset;
-        c00.intoArray(t, o); c01.intoArray(t, o + L); o += NR;
-        c10.intoArray(t, o); c11.intoArray(t, o + L); o += NR;
-        c20.intoArray(t, o); c21.intoArray(t, o + L); o += NR;
-        c30.intoArray(t, o); c31.intoArray(t, o + L); o += NR;
-        c40.intoArray(t, o); c41.intoArray(t, o + L); o += NR;
-        c50.intoArray(t, o); c51.intoArray(t, o + L);
-        storeTile(t, tile.offset, c, at, ldc, mr, Math.min(cols, 2 * L), alpha, beta, bias, j0);
+        c00.intoArray(t, o); c01.intoArray(t, o + L); c10.intoArray(t, o + 2 * L); c11.intoArray(t, o + 3 * L);
+        c20.intoArray(t, o + 4 * L); c21.intoArray(t, o + 5 * L); c30.intoArray(t, o + 6 * L); c31.intoArray(t, o + 7 * L);
+        c40.intoArray(t, o + 8 * L); c41.intoArray(t, o + 9 * L); c50.intoArray(t, o + 10 * L); c51.intoArray(t, o + 11 * L);
+        storeTile(t, o, c, at, ldc, mr, cols, alpha, beta, bias, j0);
+    }
+
+    /** A whole tile of c (MR x NR at c[at], rows ldc apart) = alpha * tile (+ bias[j0 + j]), in place: storeTile's arithmetic with beta 0. */
+    private static void scaleTile(float[] c, int at, int ldc, float alpha, float[] bias, int j0) {
+        for (int r = 0; r < MR; r++, at += ldc) {
+            for (int j = 0; j < NR; j += L) {
+                FloatVector out = FloatVector.fromArray(S, c, at + j);
+                if (alpha != 1f) out = out.mul(alpha);
+                if (bias != null) out = out.add(FloatVector.fromArray(S, bias, j0 + j));
+                out.intoArray(c, at + j);
+            }
+        }
     }
 
     /**

@@ -46,8 +46,10 @@ class OpsTest {
 
     static Stream<Arguments> gemmCases() {
         Stream.Builder<Arguments> b = Stream.builder();
-        // n = 64 and 128 untransposed: the vector kernel reads b in place (whole panels, no packing).
-        int[][] shapes = {{1, 1, 1}, {5, 7, 3}, {4, 64, 16}, {9, 128, 33}, {37, 65, 129}, {130, 33, 70}, {3, 200, 1}};
+        // {m, n, k}: partial and whole 12-row blocks and 32-column panels, odd k (the packed zero
+        // step), and k = 1025 in three slices of 512 with n = 600 in two groups of panels.
+        int[][] shapes = {{1, 1, 1}, {5, 7, 3}, {4, 64, 16}, {9, 128, 33}, {37, 65, 129}, {130, 33, 70}, {3, 200, 1},
+                {24, 96, 7}, {25, 600, 1025}};
         for (Ops ops : new Ops[] {JAVA, ND4J, OPENCL}) {
             for (int[] s : shapes) {
                 for (int t = 0; t < 4; t++) b.add(Arguments.of(ops, s[0], s[1], s[2], (t & 1) != 0, (t & 2) != 0));
