@@ -40,6 +40,11 @@ final class VectorGemm implements Gemm {
      * pass reads and writes c again); fixed, since it decides the order of each sum.
      */
     static final int KC = 512;
+    /**
+     * Up to this many panels (n <= 128 at L = 16: attention's products) a is read in place by
+     * {@link #kernel12Rows}: packing a costs about one pass over it, which n = 64 does not repay.
+     */
+    static final int IN_PLACE_PANELS = 4;
     /** Bytes of packed b that one group of panels may take: half the L2 cache of cpu0 (512 KiB when sysfs does not say). */
     static final int L2_BUDGET = l2Bytes() / 2;
 
@@ -164,13 +169,22 @@ final class VectorGemm implements Gemm {
      */
     static void multiply(int rows, int n, int k, float[] a, int aOff, int lda, float[] bp, int bpOff,
                          float[] c, int cOff, int ldc, float alpha, float beta, float[] bias) {
-        if (lda != 0) {
+        int panels = panels(n), blocks = (rows + MR - 1) / MR, kp = steps(k);
+        boolean inPlace = lda != 0 && MR == 12 && panels <= IN_PLACE_PANELS;
+        float[] tailA = a;
+        int tailOff = 0;
+        if (lda != 0 && !inPlace) {
             AlignedFloats t = scratch(3, packedASize(rows, k));
             packA(0, rows, k, a, aOff, lda, false, t.data, t.offset);
             a = t.data;
             aOff = t.offset;
+        } else if (inPlace && rows % MR != 0) {
+            // Rows of a read in place: a last block of fewer than MR rows is packed (zero rows below).
+            AlignedFloats t = scratch(3, MR * kp);
+            packA(rows / MR * MR, rows, k, a, aOff, lda, false, t.data, t.offset);
+            tailA = t.data;
+            tailOff = t.offset;
         }
-        int panels = panels(n), blocks = (rows + MR - 1) / MR, kp = steps(k);
         // Long k in slices of KC: c accumulates across the slices. The slices start at multiples
         // of KC whatever k is, so appending zeros to k (padded keys in attention) never changes a
         // sum: an instance's results do not depend on its batch's padding.
@@ -184,11 +198,18 @@ final class VectorGemm implements Gemm {
             for (int q0 = 0; q0 < panels; q0 += group) {
                 int q1 = Math.min(panels, q0 + group);
                 for (int t = 0; t < blocks; t++) {
-                    int mr = Math.min(MR, rows - t * MR), pa = aOff + t * kp * MR + k0 * MR;
+                    int mr = Math.min(MR, rows - t * MR);
                     for (int q = q0; q < q1; q++) {
                         int j0 = q * NR, cols = Math.min(NR, n - j0), pb = bpOff + q * kp * NR + k0 * NR, at = cOff + t * MR * ldc + j0;
-                        if (MR != 12) kernel6(kLen, a, pa, bp, pb, c, at, ldc, mr, cols, alpha, sliceBeta, sliceBias, j0);
-                        else kernel12(kLen, a, pa, bp, pb, c, at, ldc, mr, cols, alpha, sliceBeta, sliceBias, j0);
+                        if (MR != 12) {
+                            kernel6(kLen, a, aOff + t * kp * MR + k0 * MR, bp, pb, c, at, ldc, mr, cols, alpha, sliceBeta, sliceBias, j0);
+                        } else if (!inPlace) {
+                            kernel12(kLen, a, aOff + t * kp * MR + k0 * MR, bp, pb, c, at, ldc, mr, cols, alpha, sliceBeta, sliceBias, j0);
+                        } else if (mr == MR) {
+                            kernel12Rows(Math.min(KC, k - k0), a, aOff + t * MR * lda + k0, lda, bp, pb, c, at, ldc, cols, alpha, sliceBeta, sliceBias, j0);
+                        } else {
+                            kernel12(kLen, tailA, tailOff + k0 * MR, bp, pb, c, at, ldc, mr, cols, alpha, sliceBeta, sliceBias, j0);
+                        }
                     }
                 }
             }
@@ -203,10 +224,17 @@ final class VectorGemm implements Gemm {
         if (m == 0 || n == 0) return;
         AlignedFloats bp = scratch(1, packedBSize(n, k));
         packB(n, k, b, bOff, ldb, transB, bp.data, bp.offset, 0, panels(n));
+        if (!transA) {
+            // multiply packs a chunk of op(a) = a itself, or reads it in place when n is small.
+            for (int i0 = 0; i0 < m; i0 += MC) {
+                multiply(Math.min(m, i0 + MC) - i0, n, k, a, aOff + i0 * lda, lda, bp.data, bp.offset, c, cOff + i0 * ldc, ldc, alpha, beta, null);
+            }
+            return;
+        }
         AlignedFloats ap = scratch(0, packedASize(Math.min(m, MC), k));
         for (int i0 = 0; i0 < m; i0 += MC) {
             int i1 = Math.min(m, i0 + MC);
-            packA(i0, i1, k, a, aOff, lda, transA, ap.data, ap.offset);
+            packA(i0, i1, k, a, aOff, lda, true, ap.data, ap.offset);
             multiply(i1 - i0, n, k, ap.data, ap.offset, 0, bp.data, bp.offset, c, cOff + i0 * ldc, ldc, alpha, beta, null);
         }
     }
@@ -287,6 +315,65 @@ final class VectorGemm implements Gemm {
         c90.intoArray(t, o + 18 * L); c91.intoArray(t, o + 19 * L); c100.intoArray(t, o + 20 * L); c101.intoArray(t, o + 21 * L); c110.intoArray(t, o + 22 * L); c111.intoArray(t, o + 23 * L);
         storeTile(t, o, c, at, ldc, mr, cols, alpha, beta, bias, j0);
     }
+
+    /**
+     * {@link #kernel12} on twelve whole rows of a read in place, lda apart (a's column p of row r
+     * at ap[pa + r * lda + p]), one step of k at a time, any k: for small n, where packing a would
+     * cost more than it saves. A copy on purpose: one kernel taking both layouts' strides as
+     * variables ran at half the speed in either.
+     */
+    private static void kernel12Rows(int k, float[] ap, int pa, int lda, float[] bp, int pb, float[] c, int at, int ldc, int cols,
+                                     float alpha, float beta, float[] bias, int j0) {
+        int r1 = lda, r2 = 2 * lda, r3 = 3 * lda, r4 = 4 * lda, r5 = 5 * lda, r6 = 6 * lda, r7 = 7 * lda;
+        int r8 = 8 * lda, r9 = 9 * lda, r10 = 10 * lda, r11 = 11 * lda;
+        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S), c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
+        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S), c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
+        FloatVector c40 = FloatVector.zero(S), c41 = FloatVector.zero(S), c50 = FloatVector.zero(S), c51 = FloatVector.zero(S);
+        FloatVector c60 = FloatVector.zero(S), c61 = FloatVector.zero(S), c70 = FloatVector.zero(S), c71 = FloatVector.zero(S);
+        FloatVector c80 = FloatVector.zero(S), c81 = FloatVector.zero(S), c90 = FloatVector.zero(S), c91 = FloatVector.zero(S);
+        FloatVector c100 = FloatVector.zero(S), c101 = FloatVector.zero(S), c110 = FloatVector.zero(S), c111 = FloatVector.zero(S);
+        for (int end = pa + k; pa < end; pa++, pb += NR) {
+            FloatVector b0 = FloatVector.fromArray(S, bp, pb), b1 = FloatVector.fromArray(S, bp, pb + L);
+            FloatVector x0 = FloatVector.broadcast(S, ap[pa]); c00 = x0.fma(b0, c00); c01 = x0.fma(b1, c01);
+            FloatVector x1 = FloatVector.broadcast(S, ap[pa + r1]); c10 = x1.fma(b0, c10); c11 = x1.fma(b1, c11);
+            FloatVector x2 = FloatVector.broadcast(S, ap[pa + r2]); c20 = x2.fma(b0, c20); c21 = x2.fma(b1, c21);
+            FloatVector x3 = FloatVector.broadcast(S, ap[pa + r3]); c30 = x3.fma(b0, c30); c31 = x3.fma(b1, c31);
+            FloatVector x4 = FloatVector.broadcast(S, ap[pa + r4]); c40 = x4.fma(b0, c40); c41 = x4.fma(b1, c41);
+            FloatVector x5 = FloatVector.broadcast(S, ap[pa + r5]); c50 = x5.fma(b0, c50); c51 = x5.fma(b1, c51);
+            FloatVector x6 = FloatVector.broadcast(S, ap[pa + r6]); c60 = x6.fma(b0, c60); c61 = x6.fma(b1, c61);
+            FloatVector x7 = FloatVector.broadcast(S, ap[pa + r7]); c70 = x7.fma(b0, c70); c71 = x7.fma(b1, c71);
+            FloatVector x8 = FloatVector.broadcast(S, ap[pa + r8]); c80 = x8.fma(b0, c80); c81 = x8.fma(b1, c81);
+            FloatVector x9 = FloatVector.broadcast(S, ap[pa + r9]); c90 = x9.fma(b0, c90); c91 = x9.fma(b1, c91);
+            FloatVector x10 = FloatVector.broadcast(S, ap[pa + r10]); c100 = x10.fma(b0, c100); c101 = x10.fma(b1, c101);
+            FloatVector x11 = FloatVector.broadcast(S, ap[pa + r11]); c110 = x11.fma(b0, c110); c111 = x11.fma(b1, c111);
+        }
+        // As kernel12 stores.
+        if (cols == NR && beta == 0f) {
+            c00.intoArray(c, at); c01.intoArray(c, at + L);
+            c10.intoArray(c, at + 1 * ldc); c11.intoArray(c, at + 1 * ldc + L);
+            c20.intoArray(c, at + 2 * ldc); c21.intoArray(c, at + 2 * ldc + L);
+            c30.intoArray(c, at + 3 * ldc); c31.intoArray(c, at + 3 * ldc + L);
+            c40.intoArray(c, at + 4 * ldc); c41.intoArray(c, at + 4 * ldc + L);
+            c50.intoArray(c, at + 5 * ldc); c51.intoArray(c, at + 5 * ldc + L);
+            c60.intoArray(c, at + 6 * ldc); c61.intoArray(c, at + 6 * ldc + L);
+            c70.intoArray(c, at + 7 * ldc); c71.intoArray(c, at + 7 * ldc + L);
+            c80.intoArray(c, at + 8 * ldc); c81.intoArray(c, at + 8 * ldc + L);
+            c90.intoArray(c, at + 9 * ldc); c91.intoArray(c, at + 9 * ldc + L);
+            c100.intoArray(c, at + 10 * ldc); c101.intoArray(c, at + 10 * ldc + L);
+            c110.intoArray(c, at + 11 * ldc); c111.intoArray(c, at + 11 * ldc + L);
+            if (alpha != 1f || bias != null) scaleTile(c, at, ldc, alpha, bias, j0);
+            return;
+        }
+        AlignedFloats tile = scratch(2, MR * NR);
+        float[] t = tile.data;
+        int o = tile.offset;
+        c00.intoArray(t, o + 0 * L); c01.intoArray(t, o + 1 * L); c10.intoArray(t, o + 2 * L); c11.intoArray(t, o + 3 * L); c20.intoArray(t, o + 4 * L); c21.intoArray(t, o + 5 * L);
+        c30.intoArray(t, o + 6 * L); c31.intoArray(t, o + 7 * L); c40.intoArray(t, o + 8 * L); c41.intoArray(t, o + 9 * L); c50.intoArray(t, o + 10 * L); c51.intoArray(t, o + 11 * L);
+        c60.intoArray(t, o + 12 * L); c61.intoArray(t, o + 13 * L); c70.intoArray(t, o + 14 * L); c71.intoArray(t, o + 15 * L); c80.intoArray(t, o + 16 * L); c81.intoArray(t, o + 17 * L);
+        c90.intoArray(t, o + 18 * L); c91.intoArray(t, o + 19 * L); c100.intoArray(t, o + 20 * L); c101.intoArray(t, o + 21 * L); c110.intoArray(t, o + 22 * L); c111.intoArray(t, o + 23 * L);
+        storeTile(t, o, c, at, ldc, MR, cols, alpha, beta, bias, j0);
+    }
+
 
     /** The 6 x 2-vector kernel (AVX2's 16 registers: 12 accumulators), one step of k at a time. */
     private static void kernel6(int k, float[] ap, int pa, float[] bp, int pb, float[] c, int at, int ldc,
