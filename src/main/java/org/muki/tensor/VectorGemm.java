@@ -163,7 +163,8 @@ final class VectorGemm implements Gemm {
 
     /**
      * c rows [0, rows) (from c[cOff], ldc apart) = alpha * op(a) rows * packed b + beta * c (+ bias).
-     * a is either packed ({@link #packA}: pass lda = 0) or rows of op(a) lda apart, packed here first.
+     * a is either packed ({@link #packA}: pass lda = 0) or rows of op(a) lda apart, packed here
+     * first (read in place when n is at most IN_PLACE_PANELS panels, with AVX-512).
      * Each block of MR rows of a meets every panel of b in turn (the block stays in L1, the tiles
      * of c are written left to right), its MR x NR tile of c accumulated in registers.
      */
