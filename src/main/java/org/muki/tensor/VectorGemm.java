@@ -10,9 +10,13 @@ import jdk.incubator.vector.VectorSpecies;
  *       contiguous ({@code bp[panel * steps(k) * NR + p * NR + j]}, zero past n and in the row
  *       past an odd k), into a 64-byte aligned buffer ({@link AlignedFloats}): every vector load
  *       of b is one cache line;</li>
- *   <li>op(a) is packed a chunk of MC rows at a time into blocks of MR rows interleaved by
- *       column ({@code ap[block * steps(k) * MR + p * MR + r]}, zero past the last row), so the
- *       kernel broadcasts a's MR values of column p from consecutive floats;</li>
+ *   <li>op(a) is packed a chunk of MC rows at a time into blocks of MR rows, one per slice of
+ *       KC columns, each row's columns in order and the rows KCS = KC + 16 floats apart
+ *       ({@code ap[((block * slices(k) + slice) * MR + r) * KCS + p]}, zero past the last row):
+ *       packing is a copy of row segments, and since KCS is a constant the kernel reaches
+ *       its MR rows from one index by fixed displacements. (Interleaving the rows by column, as
+ *       BLAS libraries do, made the kernel no faster and the packing a scalar transposition
+ *       that took 6% of an eval run);</li>
  *   <li>the micro-kernel keeps an MR x NR tile of c in registers: 12 x 2 vectors of 16 floats in
  *       24 of AVX-512's 32 registers (6 x 2 with AVX2's 16), loads two vectors of b and broadcasts
  *       MR values of a per step of k, and issues 24 (12) independent FMAs: enough to keep two
@@ -40,6 +44,12 @@ final class VectorGemm implements Gemm {
      * pass reads and writes c again); fixed, since it decides the order of each sum.
      */
     static final int KC = 512;
+    /**
+     * Floats between the rows of a packed block of a: KC and one cache line, so that the twelve
+     * rows' lines fall in different L1 sets. A constant, so that the kernels address the rows by
+     * displacement: with the row stride in a variable (as {@link #kernel12Rows} has it) they ran slower.
+     */
+    static final int KCS = KC + 16;
     /**
      * Up to this many panels (n <= 128 at L = 16: attention's products) a is read in place by
      * {@link #kernel12Rows}: packing a costs about one pass over it, which n = 64 does not repay.
@@ -89,8 +99,12 @@ final class VectorGemm implements Gemm {
         return panels(n) * NR * steps(k);
     }
 
+    static int slices(int k) {
+        return (steps(k) + KC - 1) / KC;
+    }
+
     static int packedASize(int rows, int k) {
-        return (rows + MR - 1) / MR * MR * steps(k);
+        return (rows + MR - 1) / MR * slices(k) * MR * KCS;
     }
 
     /**
@@ -119,45 +133,28 @@ final class VectorGemm implements Gemm {
 
     /**
      * Packs rows [i0, i1) of op(a) (m x k; a is k x m when transposed) into blocks of MR rows at
-     * dst: block t's column p at dstOff + t * steps(k) * MR + p * MR; rows past i1 and the
-     * column past an odd k are zero.
+     * dst, one per slice of KC columns: row r of block t's slice s at dstOff + ((t * slices(k) + s) * MR + r) * KCS,
+     * its columns in order; rows past i1 and the column past an odd k are zero.
      */
     static void packA(int i0, int i1, int k, float[] a, int aOff, int lda, boolean transA, float[] dst, int dstOff) {
-        int rows = i1 - i0, blocks = (rows + MR - 1) / MR, kp = steps(k), blockStride = kp * MR;
-        if (transA) {
-            // Column i of a is row i of op(a): row p of a holds the chunk's column p contiguously,
-            // so one pass over the rows of a fills every block.
-            int full = rows / MR;
-            for (int p = 0; p < k; p++) {
-                int src = aOff + p * lda + i0, dp = dstOff + p * MR;
-                for (int t = 0; t < full; t++, src += MR, dp += blockStride) System.arraycopy(a, src, dst, dp, MR);
-                if (full < blocks) {
-                    int mr = rows - full * MR;
-                    for (int r = 0; r < MR; r++) dst[dp + r] = r < mr ? a[src + r] : 0f;
-                }
-            }
-        } else {
-            for (int t = 0; t < blocks; t++) {
-                int base = dstOff + t * blockStride, r0 = i0 + t * MR, mr = Math.min(MR, i1 - r0), src = aOff + r0 * lda;
-                if (mr == 12) {
-                    // Twelve row streams, one column of the block per step, written in order.
-                    int s0 = src, s1 = s0 + lda, s2 = s1 + lda, s3 = s2 + lda, s4 = s3 + lda, s5 = s4 + lda;
-                    int s6 = s5 + lda, s7 = s6 + lda, s8 = s7 + lda, s9 = s8 + lda, s10 = s9 + lda, s11 = s10 + lda;
-                    for (int p = 0, d = base; p < k; p++, d += 12) {
-                        dst[d] = a[s0 + p]; dst[d + 1] = a[s1 + p]; dst[d + 2] = a[s2 + p]; dst[d + 3] = a[s3 + p];
-                        dst[d + 4] = a[s4 + p]; dst[d + 5] = a[s5 + p]; dst[d + 6] = a[s6 + p]; dst[d + 7] = a[s7 + p];
-                        dst[d + 8] = a[s8 + p]; dst[d + 9] = a[s9 + p]; dst[d + 10] = a[s10 + p]; dst[d + 11] = a[s11 + p];
+        int rows = i1 - i0, blocks = (rows + MR - 1) / MR, kp = steps(k), slices = slices(k);
+        for (int t = 0; t < blocks; t++) {
+            int r0 = i0 + t * MR, mr = Math.min(MR, i1 - r0);
+            for (int s = 0; s < slices; s++) {
+                int k0 = s * KC, len = Math.min(KC, k - k0), padded = Math.min(KC, kp - k0), base = dstOff + (t * slices + s) * MR * KCS;
+                if (transA) {
+                    for (int p = 0; p < len; p++) {
+                        int src = aOff + (k0 + p) * lda + r0;
+                        for (int r = 0, d = base + p; r < mr; r++, d += KCS) dst[d] = a[src + r];
                     }
                 } else {
-                    if (mr < MR) java.util.Arrays.fill(dst, base, base + k * MR, 0f);
-                    for (int p = 0; p < k; p++) {
-                        for (int r = 0, d = base + p * MR, s = src + p; r < mr; r++, s += lda) dst[d + r] = a[s];
-                    }
+                    for (int r = 0, src = aOff + r0 * lda + k0, d = base; r < mr; r++, src += lda, d += KCS) System.arraycopy(a, src, dst, d, len);
+                }
+                for (int r = 0, d = base; r < MR; r++, d += KCS) {
+                    if (r >= mr) java.util.Arrays.fill(dst, d, d + padded, 0f);
+                    else if (padded > len) dst[d + len] = 0f;
                 }
             }
-        }
-        if (kp > k) {
-            for (int t = 0; t < blocks; t++) java.util.Arrays.fill(dst, dstOff + t * blockStride + k * MR, dstOff + (t + 1) * blockStride, 0f);
         }
     }
 
@@ -170,7 +167,7 @@ final class VectorGemm implements Gemm {
      */
     static void multiply(int rows, int n, int k, float[] a, int aOff, int lda, float[] bp, int bpOff,
                          float[] c, int cOff, int ldc, float alpha, float beta, float[] bias) {
-        int panels = panels(n), blocks = (rows + MR - 1) / MR, kp = steps(k);
+        int panels = panels(n), blocks = (rows + MR - 1) / MR, kp = steps(k), slices = slices(k);
         boolean inPlace = lda != 0 && MR == 12 && panels <= IN_PLACE_PANELS;
         float[] tailA = a;
         int tailOff = 0;
@@ -181,7 +178,7 @@ final class VectorGemm implements Gemm {
             aOff = t.offset;
         } else if (inPlace && rows % MR != 0) {
             // Rows of a read in place: a last block of fewer than MR rows is packed (zero rows below).
-            AlignedFloats t = scratch(3, MR * kp);
+            AlignedFloats t = scratch(3, packedASize(MR, k));
             packA(rows / MR * MR, rows, k, a, aOff, lda, false, t.data, t.offset);
             tailA = t.data;
             tailOff = t.offset;
@@ -203,13 +200,13 @@ final class VectorGemm implements Gemm {
                     for (int q = q0; q < q1; q++) {
                         int j0 = q * NR, cols = Math.min(NR, n - j0), pb = bpOff + q * kp * NR + k0 * NR, at = cOff + t * MR * ldc + j0;
                         if (MR != 12) {
-                            kernel6(kLen, a, aOff + t * kp * MR + k0 * MR, bp, pb, c, at, ldc, mr, cols, alpha, sliceBeta, sliceBias, j0);
+                            kernel6(kLen, a, aOff + (t * slices + k0 / KC) * MR * KCS, bp, pb, c, at, ldc, mr, cols, alpha, sliceBeta, sliceBias, j0);
                         } else if (!inPlace) {
-                            kernel12(kLen, a, aOff + t * kp * MR + k0 * MR, bp, pb, c, at, ldc, mr, cols, alpha, sliceBeta, sliceBias, j0);
+                            kernel12(kLen, a, aOff + (t * slices + k0 / KC) * MR * KCS, bp, pb, c, at, ldc, mr, cols, alpha, sliceBeta, sliceBias, j0);
                         } else if (mr == MR) {
                             kernel12Rows(Math.min(KC, k - k0), a, aOff + t * MR * lda + k0, lda, bp, pb, c, at, ldc, cols, alpha, sliceBeta, sliceBias, j0);
                         } else {
-                            kernel12(kLen, tailA, tailOff + k0 * MR, bp, pb, c, at, ldc, mr, cols, alpha, sliceBeta, sliceBias, j0);
+                            kernel12(kLen, tailA, tailOff + k0 / KC * MR * KCS, bp, pb, c, at, ldc, mr, cols, alpha, sliceBeta, sliceBias, j0);
                         }
                     }
                 }
@@ -243,7 +240,7 @@ final class VectorGemm implements Gemm {
     /**
      * The 12 x 2-vector kernel (AVX-512): rows [0, mr) and columns [0, cols) of the tile at c[at]
      * = alpha * the block times the panel + beta * c (+ bias); a's column p of row r at
-     * ap[pa + p * MR + r], b's row p at bp[pb + p * NR], k even. Per step of k: two vector loads
+     * ap[pa + r * KCS + p], b's row p at bp[pb + p * NR], k even. Per step of k: two vector loads
      * of b, twelve broadcasts of a (loads, not shuffles) and 24 independent FMAs; two steps per
      * iteration, so that the loop's own instructions take fewer of the FMA ports' cycles.
      */
@@ -256,33 +253,33 @@ final class VectorGemm implements Gemm {
         FloatVector c80 = FloatVector.zero(S), c81 = FloatVector.zero(S), c90 = FloatVector.zero(S), c91 = FloatVector.zero(S);
         FloatVector c100 = FloatVector.zero(S), c101 = FloatVector.zero(S), c110 = FloatVector.zero(S), c111 = FloatVector.zero(S);
         FloatVector x;
-        for (int end = pa + k * MR; pa < end; pa += 2 * MR, pb += 2 * NR) {
+        for (int end = pa + k; pa < end; pa += 2, pb += 2 * NR) {
             FloatVector b0 = FloatVector.fromArray(S, bp, pb), b1 = FloatVector.fromArray(S, bp, pb + L);
             x = FloatVector.broadcast(S, ap[pa]); c00 = x.fma(b0, c00); c01 = x.fma(b1, c01);
-            x = FloatVector.broadcast(S, ap[pa + 1]); c10 = x.fma(b0, c10); c11 = x.fma(b1, c11);
-            x = FloatVector.broadcast(S, ap[pa + 2]); c20 = x.fma(b0, c20); c21 = x.fma(b1, c21);
-            x = FloatVector.broadcast(S, ap[pa + 3]); c30 = x.fma(b0, c30); c31 = x.fma(b1, c31);
-            x = FloatVector.broadcast(S, ap[pa + 4]); c40 = x.fma(b0, c40); c41 = x.fma(b1, c41);
-            x = FloatVector.broadcast(S, ap[pa + 5]); c50 = x.fma(b0, c50); c51 = x.fma(b1, c51);
-            x = FloatVector.broadcast(S, ap[pa + 6]); c60 = x.fma(b0, c60); c61 = x.fma(b1, c61);
-            x = FloatVector.broadcast(S, ap[pa + 7]); c70 = x.fma(b0, c70); c71 = x.fma(b1, c71);
-            x = FloatVector.broadcast(S, ap[pa + 8]); c80 = x.fma(b0, c80); c81 = x.fma(b1, c81);
-            x = FloatVector.broadcast(S, ap[pa + 9]); c90 = x.fma(b0, c90); c91 = x.fma(b1, c91);
-            x = FloatVector.broadcast(S, ap[pa + 10]); c100 = x.fma(b0, c100); c101 = x.fma(b1, c101);
-            x = FloatVector.broadcast(S, ap[pa + 11]); c110 = x.fma(b0, c110); c111 = x.fma(b1, c111);
+            x = FloatVector.broadcast(S, ap[pa + 1 * KCS]); c10 = x.fma(b0, c10); c11 = x.fma(b1, c11);
+            x = FloatVector.broadcast(S, ap[pa + 2 * KCS]); c20 = x.fma(b0, c20); c21 = x.fma(b1, c21);
+            x = FloatVector.broadcast(S, ap[pa + 3 * KCS]); c30 = x.fma(b0, c30); c31 = x.fma(b1, c31);
+            x = FloatVector.broadcast(S, ap[pa + 4 * KCS]); c40 = x.fma(b0, c40); c41 = x.fma(b1, c41);
+            x = FloatVector.broadcast(S, ap[pa + 5 * KCS]); c50 = x.fma(b0, c50); c51 = x.fma(b1, c51);
+            x = FloatVector.broadcast(S, ap[pa + 6 * KCS]); c60 = x.fma(b0, c60); c61 = x.fma(b1, c61);
+            x = FloatVector.broadcast(S, ap[pa + 7 * KCS]); c70 = x.fma(b0, c70); c71 = x.fma(b1, c71);
+            x = FloatVector.broadcast(S, ap[pa + 8 * KCS]); c80 = x.fma(b0, c80); c81 = x.fma(b1, c81);
+            x = FloatVector.broadcast(S, ap[pa + 9 * KCS]); c90 = x.fma(b0, c90); c91 = x.fma(b1, c91);
+            x = FloatVector.broadcast(S, ap[pa + 10 * KCS]); c100 = x.fma(b0, c100); c101 = x.fma(b1, c101);
+            x = FloatVector.broadcast(S, ap[pa + 11 * KCS]); c110 = x.fma(b0, c110); c111 = x.fma(b1, c111);
             b0 = FloatVector.fromArray(S, bp, pb + NR); b1 = FloatVector.fromArray(S, bp, pb + NR + L);
-            x = FloatVector.broadcast(S, ap[pa + 12]); c00 = x.fma(b0, c00); c01 = x.fma(b1, c01);
-            x = FloatVector.broadcast(S, ap[pa + 13]); c10 = x.fma(b0, c10); c11 = x.fma(b1, c11);
-            x = FloatVector.broadcast(S, ap[pa + 14]); c20 = x.fma(b0, c20); c21 = x.fma(b1, c21);
-            x = FloatVector.broadcast(S, ap[pa + 15]); c30 = x.fma(b0, c30); c31 = x.fma(b1, c31);
-            x = FloatVector.broadcast(S, ap[pa + 16]); c40 = x.fma(b0, c40); c41 = x.fma(b1, c41);
-            x = FloatVector.broadcast(S, ap[pa + 17]); c50 = x.fma(b0, c50); c51 = x.fma(b1, c51);
-            x = FloatVector.broadcast(S, ap[pa + 18]); c60 = x.fma(b0, c60); c61 = x.fma(b1, c61);
-            x = FloatVector.broadcast(S, ap[pa + 19]); c70 = x.fma(b0, c70); c71 = x.fma(b1, c71);
-            x = FloatVector.broadcast(S, ap[pa + 20]); c80 = x.fma(b0, c80); c81 = x.fma(b1, c81);
-            x = FloatVector.broadcast(S, ap[pa + 21]); c90 = x.fma(b0, c90); c91 = x.fma(b1, c91);
-            x = FloatVector.broadcast(S, ap[pa + 22]); c100 = x.fma(b0, c100); c101 = x.fma(b1, c101);
-            x = FloatVector.broadcast(S, ap[pa + 23]); c110 = x.fma(b0, c110); c111 = x.fma(b1, c111);
+            x = FloatVector.broadcast(S, ap[pa + 1]); c00 = x.fma(b0, c00); c01 = x.fma(b1, c01);
+            x = FloatVector.broadcast(S, ap[pa + 1 + 1 * KCS]); c10 = x.fma(b0, c10); c11 = x.fma(b1, c11);
+            x = FloatVector.broadcast(S, ap[pa + 1 + 2 * KCS]); c20 = x.fma(b0, c20); c21 = x.fma(b1, c21);
+            x = FloatVector.broadcast(S, ap[pa + 1 + 3 * KCS]); c30 = x.fma(b0, c30); c31 = x.fma(b1, c31);
+            x = FloatVector.broadcast(S, ap[pa + 1 + 4 * KCS]); c40 = x.fma(b0, c40); c41 = x.fma(b1, c41);
+            x = FloatVector.broadcast(S, ap[pa + 1 + 5 * KCS]); c50 = x.fma(b0, c50); c51 = x.fma(b1, c51);
+            x = FloatVector.broadcast(S, ap[pa + 1 + 6 * KCS]); c60 = x.fma(b0, c60); c61 = x.fma(b1, c61);
+            x = FloatVector.broadcast(S, ap[pa + 1 + 7 * KCS]); c70 = x.fma(b0, c70); c71 = x.fma(b1, c71);
+            x = FloatVector.broadcast(S, ap[pa + 1 + 8 * KCS]); c80 = x.fma(b0, c80); c81 = x.fma(b1, c81);
+            x = FloatVector.broadcast(S, ap[pa + 1 + 9 * KCS]); c90 = x.fma(b0, c90); c91 = x.fma(b1, c91);
+            x = FloatVector.broadcast(S, ap[pa + 1 + 10 * KCS]); c100 = x.fma(b0, c100); c101 = x.fma(b1, c101);
+            x = FloatVector.broadcast(S, ap[pa + 1 + 11 * KCS]); c110 = x.fma(b0, c110); c111 = x.fma(b1, c111);
         }
         // A whole tile without beta goes straight to c, alpha and the bias applied there by a
         // second pass with storeTile's arithmetic (so a value does not depend on where its tile
@@ -292,19 +289,24 @@ final class VectorGemm implements Gemm {
         // out of virtual registers compiling it, and now and then the kernel then stayed in
         // C1-less code for the whole run at 1 GFLOP/s.
         if (mr == MR && cols == NR && beta == 0f) {
-            c00.intoArray(c, at); c01.intoArray(c, at + L);
-            c10.intoArray(c, at + 1 * ldc); c11.intoArray(c, at + 1 * ldc + L);
-            c20.intoArray(c, at + 2 * ldc); c21.intoArray(c, at + 2 * ldc + L);
-            c30.intoArray(c, at + 3 * ldc); c31.intoArray(c, at + 3 * ldc + L);
-            c40.intoArray(c, at + 4 * ldc); c41.intoArray(c, at + 4 * ldc + L);
-            c50.intoArray(c, at + 5 * ldc); c51.intoArray(c, at + 5 * ldc + L);
-            c60.intoArray(c, at + 6 * ldc); c61.intoArray(c, at + 6 * ldc + L);
-            c70.intoArray(c, at + 7 * ldc); c71.intoArray(c, at + 7 * ldc + L);
-            c80.intoArray(c, at + 8 * ldc); c81.intoArray(c, at + 8 * ldc + L);
-            c90.intoArray(c, at + 9 * ldc); c91.intoArray(c, at + 9 * ldc + L);
-            c100.intoArray(c, at + 10 * ldc); c101.intoArray(c, at + 10 * ldc + L);
-            c110.intoArray(c, at + 11 * ldc); c111.intoArray(c, at + 11 * ldc + L);
-            if (alpha != 1f || bias != null) scaleTile(c, at, ldc, alpha, bias, j0);
+            // With alpha 1 the bias is added on the way out (adding +0 when there is none: an
+            // accumulator started at +0 is never -0, so that changes no bit).
+            boolean folded = alpha == 1f;
+            FloatVector v0 = folded && bias != null ? FloatVector.fromArray(S, bias, j0) : FloatVector.zero(S);
+            FloatVector v1 = folded && bias != null ? FloatVector.fromArray(S, bias, j0 + L) : FloatVector.zero(S);
+            c00.add(v0).intoArray(c, at); c01.add(v1).intoArray(c, at + L);
+            c10.add(v0).intoArray(c, at + 1 * ldc); c11.add(v1).intoArray(c, at + 1 * ldc + L);
+            c20.add(v0).intoArray(c, at + 2 * ldc); c21.add(v1).intoArray(c, at + 2 * ldc + L);
+            c30.add(v0).intoArray(c, at + 3 * ldc); c31.add(v1).intoArray(c, at + 3 * ldc + L);
+            c40.add(v0).intoArray(c, at + 4 * ldc); c41.add(v1).intoArray(c, at + 4 * ldc + L);
+            c50.add(v0).intoArray(c, at + 5 * ldc); c51.add(v1).intoArray(c, at + 5 * ldc + L);
+            c60.add(v0).intoArray(c, at + 6 * ldc); c61.add(v1).intoArray(c, at + 6 * ldc + L);
+            c70.add(v0).intoArray(c, at + 7 * ldc); c71.add(v1).intoArray(c, at + 7 * ldc + L);
+            c80.add(v0).intoArray(c, at + 8 * ldc); c81.add(v1).intoArray(c, at + 8 * ldc + L);
+            c90.add(v0).intoArray(c, at + 9 * ldc); c91.add(v1).intoArray(c, at + 9 * ldc + L);
+            c100.add(v0).intoArray(c, at + 10 * ldc); c101.add(v1).intoArray(c, at + 10 * ldc + L);
+            c110.add(v0).intoArray(c, at + 11 * ldc); c111.add(v1).intoArray(c, at + 11 * ldc + L);
+            if (!folded) scaleTile(c, at, ldc, alpha, bias, j0);
             return;
         }
         AlignedFloats tile = scratch(2, MR * NR);
@@ -376,25 +378,25 @@ final class VectorGemm implements Gemm {
     }
 
 
-    /** The 6 x 2-vector kernel (AVX2's 16 registers: 12 accumulators), one step of k at a time. */
+    /** The 6 x 2-vector kernel (AVX2's 16 registers: 12 accumulators), one step of k at a time; a laid out as for {@link #kernel12}. */
     private static void kernel6(int k, float[] ap, int pa, float[] bp, int pb, float[] c, int at, int ldc,
                                 int mr, int cols, float alpha, float beta, float[] bias, int j0) {
         FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S), c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
         FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S), c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
         FloatVector c40 = FloatVector.zero(S), c41 = FloatVector.zero(S), c50 = FloatVector.zero(S), c51 = FloatVector.zero(S);
-        for (int end = pa + k * MR; pa < end; pa += MR, pb += NR) {
+        for (int end = pa + k; pa < end; pa++, pb += NR) {
             FloatVector b0 = FloatVector.fromArray(S, bp, pb), b1 = FloatVector.fromArray(S, bp, pb + L);
             FloatVector x = FloatVector.broadcast(S, ap[pa]);
             c00 = x.fma(b0, c00); c01 = x.fma(b1, c01);
-            x = FloatVector.broadcast(S, ap[pa + 1]);
+            x = FloatVector.broadcast(S, ap[pa + 1 * KCS]);
             c10 = x.fma(b0, c10); c11 = x.fma(b1, c11);
-            x = FloatVector.broadcast(S, ap[pa + 2]);
+            x = FloatVector.broadcast(S, ap[pa + 2 * KCS]);
             c20 = x.fma(b0, c20); c21 = x.fma(b1, c21);
-            x = FloatVector.broadcast(S, ap[pa + 3]);
+            x = FloatVector.broadcast(S, ap[pa + 3 * KCS]);
             c30 = x.fma(b0, c30); c31 = x.fma(b1, c31);
-            x = FloatVector.broadcast(S, ap[pa + 4]);
+            x = FloatVector.broadcast(S, ap[pa + 4 * KCS]);
             c40 = x.fma(b0, c40); c41 = x.fma(b1, c41);
-            x = FloatVector.broadcast(S, ap[pa + 5]);
+            x = FloatVector.broadcast(S, ap[pa + 5 * KCS]);
             c50 = x.fma(b0, c50); c51 = x.fma(b1, c51);
         }
         AlignedFloats tile = scratch(2, MR * NR);
