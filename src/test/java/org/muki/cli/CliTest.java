@@ -41,19 +41,37 @@ class CliTest {
                 "--add-modules", "jdk.incubator.vector", "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn", "-Xmx2g",
                 "-cp", System.getProperty("java.class.path"), Main.class.getName()));
         cmd.addAll(List.of(args));
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectInput(ProcessBuilder.Redirect.PIPE);
-        pb.environment().putAll(env);
-        Process p = pb.start();
-        p.getOutputStream().write(stdin);
-        p.getOutputStream().close();
-        byte[] out = p.getInputStream().readAllBytes();
-        byte[] err = p.getErrorStream().readAllBytes();
-        assertTrue(p.waitFor(120, TimeUnit.SECONDS), "muki did not finish");
-        List<String> errLines = new ArrayList<>();
-        for (String l : new String(err, StandardCharsets.UTF_8).split("\n")) {
-            if (!l.isBlank() && !l.startsWith("WARNING: Using incubator modules")) errLines.add(l);
+        return run(cmd, env, stdin);
+    }
+
+    /**
+     * Runs a command with the environment additions and these bytes on stdin, its stdout and
+     * stderr written to files (so that neither pipe can fill and block it), and kills it when it
+     * has not finished in 120 s. stderr's lines come back without blank lines and the JDK's
+     * incubator notice.
+     */
+    static Result run(List<String> cmd, java.util.Map<String, String> env, byte[] stdin) throws IOException, InterruptedException {
+        Path outFile = Files.createTempFile("muki-cli-out", ".txt"), errFile = Files.createTempFile("muki-cli-err", ".txt");
+        try {
+            ProcessBuilder pb = new ProcessBuilder(cmd).redirectInput(ProcessBuilder.Redirect.PIPE)
+                    .redirectOutput(outFile.toFile()).redirectError(errFile.toFile());
+            pb.environment().putAll(env);
+            Process p = pb.start();
+            try (var in = p.getOutputStream()) {
+                in.write(stdin);
+            }
+            boolean finished = p.waitFor(120, TimeUnit.SECONDS);
+            if (!finished) p.destroyForcibly().waitFor();
+            assertTrue(finished, "did not finish in 120 s: " + String.join(" ", cmd));
+            List<String> errLines = new ArrayList<>();
+            for (String l : Files.readString(errFile, StandardCharsets.UTF_8).split("\n")) {
+                if (!l.isBlank() && !l.startsWith("WARNING: Using incubator modules")) errLines.add(l);
+            }
+            return new Result(p.exitValue(), Files.readString(outFile, StandardCharsets.UTF_8), errLines);
+        } finally {
+            Files.deleteIfExists(outFile);
+            Files.deleteIfExists(errFile);
         }
-        return new Result(p.exitValue(), new String(out, StandardCharsets.UTF_8), errLines);
     }
 
     static List<JsonNode> jsonLines(String text) {

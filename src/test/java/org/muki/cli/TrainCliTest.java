@@ -11,7 +11,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
-import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -57,13 +56,7 @@ class TrainCliTest {
                 "--vocab", vocab.toString(), "--out", out.toString(), "--epochs", "10", "--batch-size", "8", "--lr", "3e-3",
                 "--save-every", "4", "--seed", "11", "--threads", "2"));
         cmd.addAll(List.of(extra));
-        ProcessBuilder pb = new ProcessBuilder(cmd);
-        pb.environment().putAll(env);
-        Process p = pb.start();
-        p.getOutputStream().close();
-        byte[] stdout = p.getInputStream().readAllBytes(), err = p.getErrorStream().readAllBytes();
-        assertTrue(p.waitFor(120, TimeUnit.SECONDS));
-        return new CliTest.Result(p.exitValue(), new String(stdout), List.of(new String(err).split("\n")));
+        return CliTest.run(cmd, env, new byte[0]);
     }
 
     @Test
