@@ -43,8 +43,10 @@ class TokenizerJsonTest {
         try (InputStream in = TokenizerJsonTest.class.getResourceAsStream("/all-minilm-l6-v2-tokenizer.json")) {
             assertTrue(in != null, "the all-MiniLM-L6-v2 jar is not on the test classpath");
             Files.write(file, in.readAllBytes());
+            minilm = TokenizerJson.read(file);
+        } finally {
+            Files.deleteIfExists(file);
         }
-        minilm = TokenizerJson.read(file);
     }
 
     @Test
