@@ -10,9 +10,11 @@ import java.nio.file.StandardCopyOption;
 
 import com.code_intelligence.jazzer.junit.DictionaryEntries;
 import com.code_intelligence.jazzer.junit.FuzzTest;
+import org.junit.jupiter.api.AfterAll;
 
 import org.muki.MukiException;
 import org.muki.TestSupport;
+import org.muki.io.AtomicFiles;
 import org.muki.io.HfCheckpoint;
 import org.muki.model.BertConfig;
 
@@ -35,6 +37,11 @@ class CheckpointConfigFuzzTest {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    @AfterAll
+    static void removeDirectory() {
+        AtomicFiles.deleteTree(DIR);
     }
 
     @FuzzTest(maxDuration = "30s")
