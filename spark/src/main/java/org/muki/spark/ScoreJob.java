@@ -2,7 +2,6 @@ package org.muki.spark;
 
 import java.io.InputStream;
 import java.io.Serializable;
-import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -21,6 +20,7 @@ import org.muki.data.Example;
 import org.muki.integration.McScorer;
 import org.muki.integration.ScoreFile;
 import org.muki.integration.Teacher;
+import org.muki.io.Hashing;
 import org.muki.io.Json;
 import org.muki.pipeline.Compute;
 import org.muki.pipeline.McOptions;
@@ -146,18 +146,12 @@ public final class ScoreJob {
             } else {
                 files.add(p);
             }
-            MessageDigest md = MessageDigest.getInstance("SHA-256");
-            byte[] buf = new byte[1 << 16];
-            for (org.apache.hadoop.fs.Path f : files) {
-                try (InputStream in = fs.open(f)) {
-                    int k;
-                    while ((k = in.read(buf)) > 0) md.update(buf, 0, k);
-                }
-            }
-            return java.util.HexFormat.of().formatHex(md.digest());
+            List<Hashing.Source> sources = new ArrayList<>();
+            for (org.apache.hadoop.fs.Path f : files) sources.add(new Hashing.Source(f.toString(), () -> fs.open(f)));
+            return Hashing.sha256(sources);
         } catch (java.io.FileNotFoundException e) {
             throw new MukiException(path + ": missing");
-        } catch (java.io.IOException | java.security.NoSuchAlgorithmException e) {
+        } catch (java.io.IOException e) {
             throw new MukiException(path + ": cannot read (" + e.getMessage() + ")");
         }
     }
