@@ -148,6 +148,38 @@ final class Options {
         }
     }
 
+    /** What predict and embed read and write: the model, the input lines and the output, in batches of a length. */
+    static final class InferenceMixin {
+        @Option(names = "--model", paramLabel = "DIR|NAME", required = true, description = "a model directory or a pre-trained name")
+        String model;
+
+        @Option(names = "--input", paramLabel = "FILE", defaultValue = "-", description = "JSON Lines input, - for stdin (default)")
+        String input;
+
+        @Option(names = "--out", paramLabel = "FILE", defaultValue = "-", description = "JSON Lines output, - for stdout (default); a file is "
+                + "written whole or not at all")
+        String out;
+
+        @Option(names = "--output", hidden = true, description = "old spelling of --out")
+        String oldOut;
+
+        @Option(names = "--batch-size", paramLabel = "B", defaultValue = "32", description = "default: ${DEFAULT-VALUE}")
+        int batchSize;
+
+        @Option(names = "--max-length", paramLabel = "N", description = "truncate text to N word pieces (default: max_position_embeddings)")
+        Integer maxLength;
+
+        /** The input file, or null for stdin. */
+        Path input() {
+            return input.equals("-") ? null : Path.of(input);
+        }
+
+        /** The output file, or "-" for stdout. */
+        String out() {
+            return oldOut != null ? oldOut : out;
+        }
+    }
+
     /** --overwrite. */
     static final class OverwriteMixin {
         @Option(names = "--overwrite", description = "replace an existing output")

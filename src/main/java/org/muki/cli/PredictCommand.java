@@ -16,30 +16,14 @@ import org.muki.pipeline.Predict;
                 + "Monte-Carlo dropout softmaxes (mc_probs), its normalised entropy (uncertainty) and 1 - uncertainty (score).",
                 "Input lines: {\"text\": ..., \"text_pair\": ...} or {\"input_ids\": [...], \"attention_mask\": [...], \"token_type_ids\": [...]}."})
 final class PredictCommand implements Callable<Integer> {
-    @Option(names = "--model", paramLabel = "DIR|NAME", required = true, description = "a model directory or a pre-trained name")
-    String model;
-
-    @Option(names = "--input", paramLabel = "FILE", defaultValue = "-", description = "JSON Lines input, - for stdin (default)")
-    String input;
-
-    @Option(names = "--out", paramLabel = "FILE", defaultValue = "-", description = "JSON Lines output, - for stdout (default); a file is "
-            + "written whole or not at all")
-    String out;
-
-    @Option(names = "--output", hidden = true, description = "old spelling of --out")
-    String oldOut;
+    @Mixin
+    Options.InferenceMixin io;
 
     @Option(names = "--mc-samples", paramLabel = "K", description = "Monte-Carlo dropout passes per input (default: none)")
     Integer samples;
 
     @Mixin
     Options.McMixin mc;
-
-    @Option(names = "--batch-size", paramLabel = "B", defaultValue = "32", description = "default: ${DEFAULT-VALUE}")
-    int batchSize;
-
-    @Option(names = "--max-length", paramLabel = "N", description = "truncate text to N word pieces (default: max_position_embeddings)")
-    Integer maxLength;
 
     @Mixin
     Options.ComputeMixin compute;
@@ -49,13 +33,9 @@ final class PredictCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        var r = new Predict.Request(model, file(input), samples == null ? null : mc.options(samples), batchSize, maxLength, compute.compute());
-        write(oldOut != null ? oldOut : out, overwrite.overwrite, os -> Predict.predict(r, os, CliListener.STDERR));
+        var r = new Predict.Request(io.model, io.input(), samples == null ? null : mc.options(samples), io.batchSize, io.maxLength, compute.compute());
+        write(io.out(), overwrite.overwrite, os -> Predict.predict(r, os, CliListener.STDERR));
         return 0;
-    }
-
-    static Path file(String arg) {
-        return arg.equals("-") ? null : Path.of(arg);
     }
 
     interface Body {
