@@ -281,16 +281,16 @@ final class VectorGemm implements Gemm {
             x = FloatVector.broadcast(S, ap[pa + 1 + 10 * KCS]); c100 = x.fma(b0, c100); c101 = x.fma(b1, c101);
             x = FloatVector.broadcast(S, ap[pa + 1 + 11 * KCS]); c110 = x.fma(b0, c110); c111 = x.fma(b1, c111);
         }
-        // A whole tile without beta goes straight to c, alpha and the bias applied there by a
-        // second pass with storeTile's arithmetic (so a value does not depend on where its tile
-        // lies). The others leave through a per-thread buffer: passing the accumulators to a
-        // store helper made C2 box them once its inlining budget ran out (2x slower). Keep this
-        // method small: at 2,500 bytes of bytecode (a second direct store, for beta = 1) C1 ran
-        // out of virtual registers compiling it, and now and then the kernel then stayed in
-        // C1-less code for the whole run at 1 GFLOP/s.
+        // A whole tile without beta goes straight to c. With alpha 1 the bias is added on the
+        // way out (adding +0 when there is none: an accumulator started at +0 is never -0, so
+        // that changes no bit); otherwise alpha and the bias are applied by a second pass with
+        // storeTile's arithmetic (so a value does not depend on where its tile lies). The others
+        // leave through a per-thread buffer: passing the accumulators to a store helper made C2
+        // box them once its inlining budget ran out (2x slower). Keep this method small: at
+        // 2,500 bytes of bytecode (a second direct store, for beta = 1) C1 ran out of virtual
+        // registers compiling it, and now and then the kernel then stayed in C1-less code for
+        // the whole run at 1 GFLOP/s.
         if (mr == MR && cols == NR && beta == 0f) {
-            // With alpha 1 the bias is added on the way out (adding +0 when there is none: an
-            // accumulator started at +0 is never -0, so that changes no bit).
             boolean folded = alpha == 1f;
             FloatVector v0 = folded && bias != null ? FloatVector.fromArray(S, bias, j0) : FloatVector.zero(S);
             FloatVector v1 = folded && bias != null ? FloatVector.fromArray(S, bias, j0 + L) : FloatVector.zero(S);
@@ -350,7 +350,7 @@ final class VectorGemm implements Gemm {
             FloatVector x10 = FloatVector.broadcast(S, ap[pa + r10]); c100 = x10.fma(b0, c100); c101 = x10.fma(b1, c101);
             FloatVector x11 = FloatVector.broadcast(S, ap[pa + r11]); c110 = x11.fma(b0, c110); c111 = x11.fma(b1, c111);
         }
-        // As kernel12 stores.
+        // As kernel12 stores, except that alpha and the bias always take the second pass.
         if (cols == NR && beta == 0f) {
             c00.intoArray(c, at); c01.intoArray(c, at + L);
             c10.intoArray(c, at + 1 * ldc); c11.intoArray(c, at + 1 * ldc + L);
