@@ -1,11 +1,19 @@
 package org.muki;
 
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
 
-/** Shared helpers: fixtures, random data, and tolerance checks that report the worst element. */
+/** Shared helpers: fixtures, random data, tolerance checks that report the worst element, and a child process with a time limit. */
 public final class TestSupport {
     private TestSupport() {}
 
@@ -15,6 +23,39 @@ public final class TestSupport {
      */
     public static java.util.List<String> backends() {
         return java.util.List.of(System.getProperty("muki.test.backends", "java,java-scalar,nd4j,opencl").split(","));
+    }
+
+    /** What a child process did: its exit code, its stdout, and its stderr's lines. */
+    public record Result(int code, String out, List<String> errLines) {}
+
+    /**
+     * Runs a command with the environment additions and these bytes on stdin, its stdout and
+     * stderr written to files (so that neither pipe can fill and block it), and kills it when it
+     * has not finished in 120 s. stderr's lines come back without blank lines and the JDK's
+     * incubator notice.
+     */
+    public static Result run(List<String> cmd, Map<String, String> env, byte[] stdin) throws IOException, InterruptedException {
+        Path outFile = Files.createTempFile("muki-cli-out", ".txt"), errFile = Files.createTempFile("muki-cli-err", ".txt");
+        try {
+            ProcessBuilder pb = new ProcessBuilder(cmd).redirectInput(ProcessBuilder.Redirect.PIPE)
+                    .redirectOutput(outFile.toFile()).redirectError(errFile.toFile());
+            pb.environment().putAll(env);
+            Process p = pb.start();
+            try (var in = p.getOutputStream()) {
+                in.write(stdin);
+            }
+            boolean finished = p.waitFor(120, TimeUnit.SECONDS);
+            if (!finished) p.destroyForcibly().waitFor();
+            assertTrue(finished, "did not finish in 120 s: " + String.join(" ", cmd));
+            List<String> errLines = new ArrayList<>();
+            for (String l : Files.readString(errFile, StandardCharsets.UTF_8).split("\n")) {
+                if (!l.isBlank() && !l.startsWith("WARNING: Using incubator modules")) errLines.add(l);
+            }
+            return new Result(p.exitValue(), Files.readString(outFile, StandardCharsets.UTF_8), errLines);
+        } finally {
+            Files.deleteIfExists(outFile);
+            Files.deleteIfExists(errFile);
+        }
     }
 
     public static Path resource(String name) {

@@ -86,18 +86,18 @@ class CliContractTest {
                 {"--config needs --vocab", "train", "--data", data.toString(), "--out", tmp.resolve("o").toString(), "--config", "models/tiny.json"},
         };
         for (String[] c : cases) {
-            CliTest.Result r = CliTest.muki(java.util.Arrays.copyOfRange(c, 1, c.length));
+            TestSupport.Result r = CliTest.muki(java.util.Arrays.copyOfRange(c, 1, c.length));
             assertEquals(2, r.code(), String.join(" ", c) + ": " + r.errLines());
             assertEquals(1, r.errLines().size(), String.join(" ", c) + ": " + r.errLines());
             assertTrue(r.errLines().get(0).startsWith("muki: ") && r.errLines().get(0).contains(c[0]), c[0] + ": " + r.errLines());
         }
-        CliTest.Result version = CliTest.muki("--version");
+        TestSupport.Result version = CliTest.muki("--version");
         assertEquals(0, version.code());
         assertTrue(version.out().startsWith("muki "), version.out());
-        CliTest.Result help = CliTest.muki("score", "--help");
+        TestSupport.Result help = CliTest.muki("score", "--help");
         assertEquals(0, help.code());
         assertTrue(help.out().contains("--mc-samples=K") && help.out().contains("(default: 16)"), help.out());
-        CliTest.Result none = CliTest.muki();
+        TestSupport.Result none = CliTest.muki();
         assertEquals(2, none.code());
         assertTrue(none.errLines().get(none.errLines().size() - 1).startsWith("muki: "), none.errLines().toString());
     }
@@ -131,16 +131,16 @@ class CliContractTest {
     void dashReadsStdinAndWritesStdout() throws Exception {
         Path fx = TestSupport.fixture("odd-f32");
         byte[] input = Files.readAllBytes(fx.resolve("input.jsonl"));
-        CliTest.Result viaStdin = CliTest.muki(Map.of(), input, "predict", "--model", fx.toString(), "--input", "-", "--out", "-");
+        TestSupport.Result viaStdin = CliTest.muki(Map.of(), input, "predict", "--model", fx.toString(), "--input", "-", "--out", "-");
         assertEquals(0, viaStdin.code(), viaStdin.errLines().toString());
         Path out = tmp.resolve("p.jsonl");
-        CliTest.Result viaFiles = CliTest.muki("predict", "--model", fx.toString(), "--input", fx.resolve("input.jsonl").toString(), "--out",
+        TestSupport.Result viaFiles = CliTest.muki("predict", "--model", fx.toString(), "--input", fx.resolve("input.jsonl").toString(), "--out",
                 out.toString());
         assertEquals(0, viaFiles.code(), viaFiles.errLines().toString());
         assertEquals(Files.readString(out), viaStdin.out());
         assertEquals(input.length == 0 ? 0 : Files.readAllLines(fx.resolve("input.jsonl")).size(), viaStdin.out().lines().count());
 
-        CliTest.Result tok = CliTest.muki(Map.of(), "the cat\n".getBytes(StandardCharsets.UTF_8), "tokenize", "--vocab",
+        TestSupport.Result tok = CliTest.muki(Map.of(), "the cat\n".getBytes(StandardCharsets.UTF_8), "tokenize", "--vocab",
                 fx.resolve("vocab.txt").toString());
         assertEquals("{\"tokens\":[\"[CLS]\",\"the\",\"cat\",\"[SEP]\"],\"input_ids\":[3,6,7,4]}", tok.out().strip());
     }

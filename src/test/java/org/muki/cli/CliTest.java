@@ -5,12 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.muki.TestSupport.assertClose;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
@@ -25,53 +23,21 @@ class CliTest {
     @TempDir
     Path tmp;
 
-    record Result(int code, String out, List<String> errLines) {}
-
-    static Result muki(String... args) throws IOException, InterruptedException {
+    static TestSupport.Result muki(String... args) throws IOException, InterruptedException {
         return muki(java.util.Map.of(), args);
     }
 
-    static Result muki(java.util.Map<String, String> env, String... args) throws IOException, InterruptedException {
+    static TestSupport.Result muki(java.util.Map<String, String> env, String... args) throws IOException, InterruptedException {
         return muki(env, new byte[0], args);
     }
 
     /** Runs muki with the environment additions and these bytes on stdin. */
-    static Result muki(java.util.Map<String, String> env, byte[] stdin, String... args) throws IOException, InterruptedException {
+    static TestSupport.Result muki(java.util.Map<String, String> env, byte[] stdin, String... args) throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "--add-modules", "jdk.incubator.vector", "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn", "-Xmx2g",
                 "-cp", System.getProperty("java.class.path"), Main.class.getName()));
         cmd.addAll(List.of(args));
-        return run(cmd, env, stdin);
-    }
-
-    /**
-     * Runs a command with the environment additions and these bytes on stdin, its stdout and
-     * stderr written to files (so that neither pipe can fill and block it), and kills it when it
-     * has not finished in 120 s. stderr's lines come back without blank lines and the JDK's
-     * incubator notice.
-     */
-    static Result run(List<String> cmd, java.util.Map<String, String> env, byte[] stdin) throws IOException, InterruptedException {
-        Path outFile = Files.createTempFile("muki-cli-out", ".txt"), errFile = Files.createTempFile("muki-cli-err", ".txt");
-        try {
-            ProcessBuilder pb = new ProcessBuilder(cmd).redirectInput(ProcessBuilder.Redirect.PIPE)
-                    .redirectOutput(outFile.toFile()).redirectError(errFile.toFile());
-            pb.environment().putAll(env);
-            Process p = pb.start();
-            try (var in = p.getOutputStream()) {
-                in.write(stdin);
-            }
-            boolean finished = p.waitFor(120, TimeUnit.SECONDS);
-            if (!finished) p.destroyForcibly().waitFor();
-            assertTrue(finished, "did not finish in 120 s: " + String.join(" ", cmd));
-            List<String> errLines = new ArrayList<>();
-            for (String l : Files.readString(errFile, StandardCharsets.UTF_8).split("\n")) {
-                if (!l.isBlank() && !l.startsWith("WARNING: Using incubator modules")) errLines.add(l);
-            }
-            return new Result(p.exitValue(), Files.readString(outFile, StandardCharsets.UTF_8), errLines);
-        } finally {
-            Files.deleteIfExists(outFile);
-            Files.deleteIfExists(errFile);
-        }
+        return TestSupport.run(cmd, env, stdin);
     }
 
     static List<JsonNode> jsonLines(String text) {
@@ -91,9 +57,9 @@ class CliTest {
         for (int b = 0; b < backends.length; b++) {
             Path out = tmp.resolve(backends[b] + ".jsonl");
             // batch size 2: the masks must not depend on how inputs are batched
-            Result r = muki("predict", "--model", fx.toString(), "--input", fx.resolve("input.jsonl").toString(),
+            TestSupport.Result r = muki("predict", "--model", fx.toString(), "--input", fx.resolve("input.jsonl").toString(),
                     "--output", out.toString(), "--backend", backends[b], "--mc-samples", k, "--seed", seed, "--batch-size", "2");
-            assertEquals(0, r.code, String.join("\n", r.errLines));
+            assertEquals(0, r.code(), String.join("\n", r.errLines()));
             outputs[b] = Files.readString(out);
             List<JsonNode> got = jsonLines(outputs[b]);
             assertEquals(expected.size(), got.size());
@@ -119,25 +85,25 @@ class CliTest {
 
     @Test
     void devicesListsOpenClDevicesAndExplainsWhenThereAreNone() throws Exception {
-        Result r = muki("devices");
-        assertEquals(0, r.code, String.join("\n", r.errLines));
-        assertTrue(r.out.startsWith("0: "), r.out);
-        assertTrue(r.out.contains("(default for --backend opencl)"), r.out);
+        TestSupport.Result r = muki("devices");
+        assertEquals(0, r.code(), String.join("\n", r.errLines()));
+        assertTrue(r.out().startsWith("0: "), r.out());
+        assertTrue(r.out().contains("(default for --backend opencl)"), r.out());
 
         // The ICD loader reads its drivers from OCL_ICD_VENDORS: an empty folder means no platform.
         Path none = Files.createDirectory(tmp.resolve("no-icd"));
-        Result missing = muki(java.util.Map.of("OCL_ICD_VENDORS", none.toString()), "bench", "--shape", "tiny",
+        TestSupport.Result missing = muki(java.util.Map.of("OCL_ICD_VENDORS", none.toString()), "bench", "--shape", "tiny",
                 "--backend", "opencl", "--mode", "eval", "--batch", "1", "--seq", "4", "--seconds", "1");
-        assertEquals(2, missing.code);
-        assertEquals(1, missing.errLines.size(), String.join("\n", missing.errLines));
-        assertTrue(missing.errLines.get(0).startsWith("muki: no OpenCL platform found: install an OpenCL driver"),
-                missing.errLines.get(0));
-        assertTrue(missing.errLines.get(0).contains("pocl-opencl-icd"), missing.errLines.get(0));
+        assertEquals(2, missing.code());
+        assertEquals(1, missing.errLines().size(), String.join("\n", missing.errLines()));
+        assertTrue(missing.errLines().get(0).startsWith("muki: no OpenCL platform found: install an OpenCL driver"),
+                missing.errLines().get(0));
+        assertTrue(missing.errLines().get(0).contains("pocl-opencl-icd"), missing.errLines().get(0));
 
-        Result unknown = muki("bench", "--shape", "tiny", "--backend", "opencl:no-such-device", "--mode", "eval",
+        TestSupport.Result unknown = muki("bench", "--shape", "tiny", "--backend", "opencl:no-such-device", "--mode", "eval",
                 "--batch", "1", "--seq", "4", "--seconds", "1");
-        assertEquals(2, unknown.code);
-        assertEquals("muki: no OpenCL device named like 'no-such-device' (see ./muki devices)", unknown.errLines.get(0));
+        assertEquals(2, unknown.code());
+        assertEquals("muki: no OpenCL device named like 'no-such-device' (see ./muki devices)", unknown.errLines().get(0));
     }
 
     @Test
@@ -145,23 +111,23 @@ class CliTest {
         Path model = TestSupport.resource("hostile/checkpoint/weights-nan");
         Path in = tmp.resolve("in.jsonl");
         Files.writeString(in, "{\"input_ids\": [2, 5, 6, 3]}\n");
-        Result refused = muki("predict", "--model", model.toString(), "--input", in.toString());
-        assertEquals(2, refused.code);
-        assertEquals(1, refused.errLines.size(), String.join("\n", refused.errLines));
-        assertTrue(refused.errLines.get(0).contains("holds NaN at element 5"), refused.errLines.get(0));
-        assertEquals("", refused.out);
+        TestSupport.Result refused = muki("predict", "--model", model.toString(), "--input", in.toString());
+        assertEquals(2, refused.code());
+        assertEquals(1, refused.errLines().size(), String.join("\n", refused.errLines()));
+        assertTrue(refused.errLines().get(0).contains("holds NaN at element 5"), refused.errLines().get(0));
+        assertEquals("", refused.out());
 
-        Result warned = muki(java.util.Map.of("MUKI_NONFINITE_WEIGHTS", "warn"), "predict", "--model", model.toString(),
+        TestSupport.Result warned = muki(java.util.Map.of("MUKI_NONFINITE_WEIGHTS", "warn"), "predict", "--model", model.toString(),
                 "--input", in.toString());
-        assertEquals(0, warned.code, String.join("\n", warned.errLines));
-        assertTrue(warned.errLines.get(0).startsWith("muki: warning: ") && warned.errLines.get(0).contains("holds NaN at element 5"),
-                warned.errLines.get(0));
-        assertEquals(1, jsonLines(warned.out).size());
+        assertEquals(0, warned.code(), String.join("\n", warned.errLines()));
+        assertTrue(warned.errLines().get(0).startsWith("muki: warning: ") && warned.errLines().get(0).contains("holds NaN at element 5"),
+                warned.errLines().get(0));
+        assertEquals(1, jsonLines(warned.out()).size());
 
-        Result bad = muki(java.util.Map.of("MUKI_NONFINITE_WEIGHTS", "maybe"), "predict", "--model", model.toString(),
+        TestSupport.Result bad = muki(java.util.Map.of("MUKI_NONFINITE_WEIGHTS", "maybe"), "predict", "--model", model.toString(),
                 "--input", in.toString());
-        assertEquals(2, bad.code);
-        assertEquals("muki: MUKI_NONFINITE_WEIGHTS: 'maybe' is not refuse or warn", bad.errLines.get(0));
+        assertEquals(2, bad.code());
+        assertEquals("muki: MUKI_NONFINITE_WEIGHTS: 'maybe' is not refuse or warn", bad.errLines().get(0));
     }
 
     @Test
@@ -180,32 +146,32 @@ class CliTest {
         String[] common = {"score", "--teachers", teacher + "," + teacher, "--data", data.toString(), "--mc-samples", "4",
                 "--batch-size", "4", "--seed", "9"};
         Path whole = tmp.resolve("whole.jsonl"), resumed = tmp.resolve("resumed.jsonl");
-        Result ok = muki(concat(common, "--out", whole.toString()));
-        assertEquals(0, ok.code, String.join("\n", ok.errLines));
+        TestSupport.Result ok = muki(concat(common, "--out", whole.toString()));
+        assertEquals(0, ok.code(), String.join("\n", ok.errLines()));
 
         // Killed after 3 of 10 batches: no output file, a partial file with the header and 12 lines.
-        Result killed = muki(java.util.Map.of("MUKI_TEST_HALT_AFTER_BATCH", "3"), concat(common, "--out", resumed.toString()));
-        assertEquals(137, killed.code);
+        TestSupport.Result killed = muki(java.util.Map.of("MUKI_TEST_HALT_AFTER_BATCH", "3"), concat(common, "--out", resumed.toString()));
+        assertEquals(137, killed.code());
         assertTrue(!Files.exists(resumed), "a killed run left " + resumed);
         Path partial = tmp.resolve(".resumed.jsonl.partial");
         assertEquals(1 + 12, Files.readAllLines(partial).size());
         // A torn last line (a kill in the middle of a write) is cut off on resume.
         Files.writeString(partial, "{\"id\": \"s", java.nio.file.StandardOpenOption.APPEND);
 
-        Result again = muki(concat(common, "--out", resumed.toString()));
-        assertEquals(0, again.code, String.join("\n", again.errLines));
-        assertTrue(String.join("\n", again.errLines).contains("12 of 37 instances already scored"), String.join("\n", again.errLines));
+        TestSupport.Result again = muki(concat(common, "--out", resumed.toString()));
+        assertEquals(0, again.code(), String.join("\n", again.errLines()));
+        assertTrue(String.join("\n", again.errLines()).contains("12 of 37 instances already scored"), String.join("\n", again.errLines()));
         assertTrue(!Files.exists(partial));
         assertEquals(linesById(whole), linesById(resumed));
 
         // A partial file from other options is discarded, not mixed in.
-        Result killed2 = muki(java.util.Map.of("MUKI_TEST_HALT_AFTER_BATCH", "2"), concat(common, "--out", tmp.resolve("other.jsonl").toString()));
-        assertEquals(137, killed2.code);
+        TestSupport.Result killed2 = muki(java.util.Map.of("MUKI_TEST_HALT_AFTER_BATCH", "2"), concat(common, "--out", tmp.resolve("other.jsonl").toString()));
+        assertEquals(137, killed2.code());
         String[] otherSeed = concat(common, "--out", tmp.resolve("other.jsonl").toString());
         otherSeed[java.util.Arrays.asList(otherSeed).indexOf("--seed") + 1] = "10";
-        Result restarted = muki(otherSeed);
-        assertEquals(0, restarted.code, String.join("\n", restarted.errLines));
-        assertTrue(String.join("\n", restarted.errLines).contains("is from another run"), String.join("\n", restarted.errLines));
+        TestSupport.Result restarted = muki(otherSeed);
+        assertEquals(0, restarted.code(), String.join("\n", restarted.errLines()));
+        assertTrue(String.join("\n", restarted.errLines()).contains("is from another run"), String.join("\n", restarted.errLines()));
         assertEquals(38, Files.readAllLines(tmp.resolve("other.jsonl")).size());
     }
 
@@ -214,16 +180,16 @@ class CliTest {
         Path model = TestSupport.fixture("odd-f32");
         Path test = tmp.resolve("test.tsv");
         Files.writeString(test, "id\ttext\tlabel\n1\tthe cat sat\tpos\n2\ta dog\tneg\n3\tthe mat\tsurprise\n");
-        Result r = muki("evaluate", "--model", model.toString(), "--data", test.toString(), "--out", tmp.resolve("report").toString());
-        assertEquals(0, r.code, String.join("\n", r.errLines));
-        assertTrue(String.join("\n", r.errLines).contains("1 test rows have labels outside [neg, neu, pos] and are not used"),
-                String.join("\n", r.errLines));
+        TestSupport.Result r = muki("evaluate", "--model", model.toString(), "--data", test.toString(), "--out", tmp.resolve("report").toString());
+        assertEquals(0, r.code(), String.join("\n", r.errLines()));
+        assertTrue(String.join("\n", r.errLines()).contains("1 test rows have labels outside [neg, neu, pos] and are not used"),
+                String.join("\n", r.errLines()));
 
         Path none = tmp.resolve("none.tsv");
         Files.writeString(none, "id\ttext\tlabel\n1\tthe cat sat\tjoy\n");
-        Result refused = muki("evaluate", "--model", model.toString(), "--data", none.toString());
-        assertEquals(2, refused.code);
-        assertEquals("muki: " + none + ": no test rows with a label in [neg, neu, pos]", refused.errLines.get(0));
+        TestSupport.Result refused = muki("evaluate", "--model", model.toString(), "--data", none.toString());
+        assertEquals(2, refused.code());
+        assertEquals("muki: " + none + ": no test rows with a label in [neg, neu, pos]", refused.errLines().get(0));
     }
 
     static String[] concat(String[] a, String... b) {
@@ -248,18 +214,18 @@ class CliTest {
         Files.writeString(in, "{\"text\": \"The cat sat on the mat\"}\n{\"text\": \"a dog\", \"text_pair\": \"running!\"}\n"
                 + "{\"input_ids\": [3, 6, 7, 8, 9, 6, 10, 4]}\n{\"input_ids\": [3, 13, 12, 4, 17, 18, 21, 4], "
                 + "\"token_type_ids\": [0, 0, 0, 0, 1, 1, 1, 1]}\n");
-        Result r = muki("predict", "--model", fx.toString(), "--input", in.toString());
-        assertEquals(0, r.code, String.join("\n", r.errLines));
-        List<JsonNode> got = jsonLines(r.out);
+        TestSupport.Result r = muki("predict", "--model", fx.toString(), "--input", in.toString());
+        assertEquals(0, r.code(), String.join("\n", r.errLines()));
+        List<JsonNode> got = jsonLines(r.out());
         assertEquals(4, got.size());
         assertEquals(got.get(2).get("logits").toString(), got.get(0).get("logits").toString());
         assertEquals(got.get(3).get("logits").toString(), got.get(1).get("logits").toString());
 
         Path plain = tmp.resolve("plain.txt");
         Files.writeString(plain, "The cat sat on the mat\n");
-        Result tok = muki("tokenize", "--vocab", fx.resolve("vocab.txt").toString(), "--input", plain.toString());
-        assertEquals(0, tok.code);
-        JsonNode first = jsonLines(tok.out).get(0);
+        TestSupport.Result tok = muki("tokenize", "--vocab", fx.resolve("vocab.txt").toString(), "--input", plain.toString());
+        assertEquals(0, tok.code());
+        JsonNode first = jsonLines(tok.out()).get(0);
         assertEquals("[\"[CLS]\",\"the\",\"cat\",\"sat\",\"on\",\"the\",\"mat\",\"[SEP]\"]", first.get("tokens").toString());
         assertEquals("[3,6,7,8,9,6,10,4]", first.get("input_ids").toString());
     }
@@ -280,52 +246,52 @@ class CliTest {
         };
         for (String[] c : cases) {
             Files.writeString(bad, c[0]);
-            Result r = muki("predict", "--model", model, "--input", bad.toString());
-            assertEquals(2, r.code, c[2]);
-            assertEquals(1, r.errLines.size(), "one line: " + r.errLines);
-            assertTrue(r.errLines.get(0).startsWith("muki: ") && r.errLines.get(0).contains(c[1])
-                    && r.errLines.get(0).contains(c[2]), r.errLines.get(0));
+            TestSupport.Result r = muki("predict", "--model", model, "--input", bad.toString());
+            assertEquals(2, r.code(), c[2]);
+            assertEquals(1, r.errLines().size(), "one line: " + r.errLines());
+            assertTrue(r.errLines().get(0).startsWith("muki: ") && r.errLines().get(0).contains(c[1])
+                    && r.errLines().get(0).contains(c[2]), r.errLines().get(0));
         }
         Files.write(bad, new byte[] {'{', '"', 't', 'e', 'x', 't', '"', ':', '"', (byte) 0xC3, '"', '}', '\n'});
-        Result utf = muki("predict", "--model", model, "--input", bad.toString());
-        assertEquals(2, utf.code);
-        assertTrue(utf.errLines.get(0).contains("not valid UTF-8"), utf.errLines.toString());
+        TestSupport.Result utf = muki("predict", "--model", model, "--input", bad.toString());
+        assertEquals(2, utf.code());
+        assertTrue(utf.errLines().get(0).contains("not valid UTF-8"), utf.errLines().toString());
 
-        Result missing = muki("predict", "--model", tmp.resolve("none").toString(), "--input", bad.toString());
-        assertEquals(2, missing.code);
-        assertTrue(missing.errLines.get(0).contains("not a model directory"), missing.errLines.toString());
+        TestSupport.Result missing = muki("predict", "--model", tmp.resolve("none").toString(), "--input", bad.toString());
+        assertEquals(2, missing.code());
+        assertTrue(missing.errLines().get(0).contains("not a model directory"), missing.errLines().toString());
 
-        Result option = muki("predict", "--model", model, "--input", fx.resolve("input.jsonl").toString(), "--mc-samples", "zero");
-        assertEquals(2, option.code);
-        assertEquals(1, option.errLines.size(), option.errLines.toString());
-        assertTrue(option.errLines.get(0).contains("--mc-samples") && option.errLines.get(0).contains("'zero'"), option.errLines.toString());
+        TestSupport.Result option = muki("predict", "--model", model, "--input", fx.resolve("input.jsonl").toString(), "--mc-samples", "zero");
+        assertEquals(2, option.code());
+        assertEquals(1, option.errLines().size(), option.errLines().toString());
+        assertTrue(option.errLines().get(0).contains("--mc-samples") && option.errLines().get(0).contains("'zero'"), option.errLines().toString());
 
-        Result backend = muki("predict", "--model", model, "--input", fx.resolve("input.jsonl").toString(), "--backend", "cuda");
-        assertEquals(2, backend.code);
-        assertTrue(backend.errLines.get(0).contains("unknown backend 'cuda'"), backend.errLines.toString());
+        TestSupport.Result backend = muki("predict", "--model", model, "--input", fx.resolve("input.jsonl").toString(), "--backend", "cuda");
+        assertEquals(2, backend.code());
+        assertTrue(backend.errLines().get(0).contains("unknown backend 'cuda'"), backend.errLines().toString());
 
         Files.writeString(tmp.resolve("exists.jsonl"), "keep me");
-        Result exists = muki("predict", "--model", model, "--input", fx.resolve("input.jsonl").toString(),
+        TestSupport.Result exists = muki("predict", "--model", model, "--input", fx.resolve("input.jsonl").toString(),
                 "--output", tmp.resolve("exists.jsonl").toString());
-        assertEquals(2, exists.code);
+        assertEquals(2, exists.code());
         assertEquals("keep me", Files.readString(tmp.resolve("exists.jsonl")), "existing output untouched");
     }
 
     @Test
     void benchPrintsSequencesPerSecondLast() throws Exception {
-        Result r = muki("bench", "--shape", "tiny", "--backend", "java", "--mode", "mc", "--batch", "2", "--seq", "16",
+        TestSupport.Result r = muki("bench", "--shape", "tiny", "--backend", "java", "--mode", "mc", "--batch", "2", "--seq", "16",
                 "--mc-samples", "2", "--seconds", "0.2", "--warmup", "0.3", "--vocab", "100");
-        assertEquals(0, r.code, String.join("\n", r.errLines));
-        assertTrue(r.out.lines().anyMatch(l -> l.matches("warm-up: [0-9]+ passes")), r.out);
-        String[] lines = r.out.strip().split("\n");
+        assertEquals(0, r.code(), String.join("\n", r.errLines()));
+        assertTrue(r.out().lines().anyMatch(l -> l.matches("warm-up: [0-9]+ passes")), r.out());
+        String[] lines = r.out().strip().split("\n");
         assertTrue(lines[lines.length - 1].matches("sequences/s: [0-9]+\\.[0-9]+"), lines[lines.length - 1]);
         assertTrue(lines[0].endsWith("last layer's tail on [CLS] only"), lines[0]);
 
-        Result all = muki("bench", "--shape", "tiny", "--backend", "java", "--mode", "eval", "--batch", "2", "--seq", "16",
+        TestSupport.Result all = muki("bench", "--shape", "tiny", "--backend", "java", "--mode", "eval", "--batch", "2", "--seq", "16",
                 "--seconds", "0.2", "--warmup", "0", "--vocab", "100", "--all-tokens");
-        assertEquals(0, all.code, String.join("\n", all.errLines));
-        assertTrue(all.out.lines().findFirst().orElse("").endsWith("last layer's tail on every token"), all.out);
-        assertTrue(all.out.strip().lines().reduce((x, y) -> y).orElse("").startsWith("sequences/s: "), all.out);
+        assertEquals(0, all.code(), String.join("\n", all.errLines()));
+        assertTrue(all.out().lines().findFirst().orElse("").endsWith("last layer's tail on every token"), all.out());
+        assertTrue(all.out().strip().lines().reduce((x, y) -> y).orElse("").startsWith("sequences/s: "), all.out());
     }
 
     static float[] floats(JsonNode a) {

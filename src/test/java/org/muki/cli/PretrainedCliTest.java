@@ -29,13 +29,13 @@ class PretrainedCliTest {
 
     @Test
     void pretrainedFetchesConvertsAndLicensesTheModel() throws Exception {
-        CliTest.Result list = CliTest.muki("pretrained", "--list");
+        TestSupport.Result list = CliTest.muki("pretrained", "--list");
         assertEquals(0, list.code());
         assertTrue(list.out().startsWith("all-minilm-l6-v2\t") && list.out().contains("Apache License 2.0"), list.out());
 
         Map<String, String> env = Map.of("MUKI_CACHE", tmp.resolve("cache").toString());
         Path out = tmp.resolve("minilm");
-        CliTest.Result r = CliTest.muki(env, "pretrained", "all-minilm-l6-v2", "--out", out.toString());
+        TestSupport.Result r = CliTest.muki(env, "pretrained", "all-minilm-l6-v2", "--out", out.toString());
         assertEquals(0, r.code(), String.join("\n", r.errLines()));
         assertTrue(r.out().contains("L6/H384/A12"), r.out());
         assertTrue(r.errLines().stream().anyMatch(l -> l.contains("has no pooler")), String.join("\n", r.errLines()));
@@ -44,7 +44,7 @@ class PretrainedCliTest {
         for (String f : List.of("config.json", "model.safetensors", "vocab.txt", "tokenizer.json", "tokenizer_config.json")) {
             assertTrue(Files.isRegularFile(out.resolve(f)), f);
         }
-        CliTest.Result again = CliTest.muki(env, "pretrained", "all-minilm-l6-v2", "--out", out.toString());
+        TestSupport.Result again = CliTest.muki(env, "pretrained", "all-minilm-l6-v2", "--out", out.toString());
         assertEquals(2, again.code());
         assertEquals(List.of("muki: " + out + " exists (pass --overwrite to replace it)"), again.errLines());
 
@@ -52,8 +52,8 @@ class PretrainedCliTest {
         Path input = tmp.resolve("in.jsonl");
         Files.writeString(input, "{\"text\": \"A dog sleeps on the mat.\"}\n{\"text\": \"Stock markets fell sharply today.\"}\n"
                 + "{\"text\": \"A puppy is asleep on a rug.\"}\n");
-        CliTest.Result byDir = CliTest.muki(env, "embed", "--model", out.toString(), "--input", input.toString(), "--normalize");
-        CliTest.Result byName = CliTest.muki(env, "embed", "--model", "all-minilm-l6-v2", "--input", input.toString(), "--normalize");
+        TestSupport.Result byDir = CliTest.muki(env, "embed", "--model", out.toString(), "--input", input.toString(), "--normalize");
+        TestSupport.Result byName = CliTest.muki(env, "embed", "--model", "all-minilm-l6-v2", "--input", input.toString(), "--normalize");
         assertEquals(0, byDir.code(), String.join("\n", byDir.errLines()));
         assertEquals(0, byName.code(), String.join("\n", byName.errLines()));
         assertEquals(byDir.out(), byName.out());
@@ -70,7 +70,7 @@ class PretrainedCliTest {
         // tokenize with the model's tokenizer.json equals the Rust library's ids (committed expectations).
         JsonNode expected = Json.parse(Files.readAllLines(TestSupport.resource("tokenizer/minilm-fast-expected.jsonl")).get(0), "expected");
         Path text = Files.writeString(tmp.resolve("text.txt"), expected.get("text").asText() + "\n");
-        CliTest.Result tok = CliTest.muki("tokenize", "--tokenizer", out.resolve("tokenizer.json").toString(), "--input", text.toString());
+        TestSupport.Result tok = CliTest.muki("tokenize", "--tokenizer", out.resolve("tokenizer.json").toString(), "--input", text.toString());
         assertEquals(0, tok.code(), String.join("\n", tok.errLines()));
         assertEquals(expected.get("input_ids"), CliTest.jsonLines(tok.out()).get(0).get("input_ids"));
     }
@@ -79,7 +79,7 @@ class PretrainedCliTest {
     void pretrainedWithoutMavenOrNetworkIsRefusedCleanly() throws Exception {
         Path cache = tmp.resolve("cache");
         // No mvn on the PATH.
-        CliTest.Result r = CliTest.muki(Map.of("MUKI_CACHE", cache.toString(), "PATH", tmp.resolve("empty").toString()),
+        TestSupport.Result r = CliTest.muki(Map.of("MUKI_CACHE", cache.toString(), "PATH", tmp.resolve("empty").toString()),
                 "pretrained", "all-minilm-l6-v2", "--out", tmp.resolve("m").toString());
         assertEquals(2, r.code());
         assertEquals(1, r.errLines().stream().filter(l -> l.startsWith("muki: cannot run mvn")).count(), String.join("\n", r.errLines()));
@@ -103,12 +103,12 @@ class PretrainedCliTest {
     void importOnTheCommandLineAndTrainingFromTheImportedEncoder() throws Exception {
         Path onnx = Files.write(tmp.resolve("tiny.onnx"), org.muki.io.onnx.TinyOnnxBertAccess.bytes(3));
         Path model = tmp.resolve("tiny");
-        CliTest.Result r = CliTest.muki("import", "--onnx", onnx.toString(), "--out", model.toString());
+        TestSupport.Result r = CliTest.muki("import", "--onnx", onnx.toString(), "--out", model.toString());
         assertEquals(0, r.code(), String.join("\n", r.errLines()));
         assertTrue(r.out().startsWith("import: " + onnx + " -> " + model + ": BERT L2/H16/A4/I20, vocabulary 50"), r.out());
         // A broken file: one line, exit code 2.
         Path broken = Files.write(tmp.resolve("broken.onnx"), java.util.Arrays.copyOf(Files.readAllBytes(onnx), 1000));
-        CliTest.Result bad = CliTest.muki("import", "--onnx", broken.toString(), "--out", tmp.resolve("b").toString());
+        TestSupport.Result bad = CliTest.muki("import", "--onnx", broken.toString(), "--out", tmp.resolve("b").toString());
         assertEquals(2, bad.code());
         assertEquals(1, bad.errLines().size(), String.join("\n", bad.errLines()));
         assertTrue(bad.errLines().get(0).startsWith("muki: " + broken + ": not a readable ONNX model"), bad.errLines().get(0));
@@ -122,7 +122,7 @@ class PretrainedCliTest {
                 .append(i % 2 == 0 ? "felid" : "canid").append('\n');
         Path train = Files.writeString(tmp.resolve("train.tsv"), data.toString());
         Path out = tmp.resolve("student");
-        CliTest.Result t = CliTest.muki("train", "--data", train.toString(), "--eval", train.toString(), "--init", model.toString(),
+        TestSupport.Result t = CliTest.muki("train", "--data", train.toString(), "--eval", train.toString(), "--init", model.toString(),
                 "--vocab", vocab.toString(), "--out", out.toString(), "--epochs", "1", "--batch-size", "8", "--threads", "2");
         assertEquals(0, t.code(), String.join("\n", t.errLines()));
         assertTrue(t.errLines().stream().anyMatch(l -> l.contains("is an encoder without a pooler or classifier: a freshly initialised pooler "

@@ -49,29 +49,29 @@ class TrainCliTest {
         Files.writeString(eval, ev.toString());
     }
 
-    private CliTest.Result train(Path out, Map<String, String> env, String... extra) throws Exception {
+    private TestSupport.Result train(Path out, Map<String, String> env, String... extra) throws Exception {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "--add-modules", "jdk.incubator.vector", "-Xmx2g", "-cp", System.getProperty("java.class.path"), Main.class.getName(),
                 "train", "--data", train.toString(), "--eval", eval.toString(), "--config", config.toString(),
                 "--vocab", vocab.toString(), "--out", out.toString(), "--epochs", "10", "--batch-size", "8", "--lr", "3e-3",
                 "--save-every", "4", "--seed", "11", "--threads", "2"));
         cmd.addAll(List.of(extra));
-        return CliTest.run(cmd, env, new byte[0]);
+        return TestSupport.run(cmd, env, new byte[0]);
     }
 
     @Test
     void killedRunResumesToTheSameWeightsAsAnUninterruptedOne() throws Exception {
         Path whole = tmp.resolve("whole"), killed = tmp.resolve("killed");
-        CliTest.Result a = train(whole, Map.of());
+        TestSupport.Result a = train(whole, Map.of());
         assertEquals(0, a.code(), String.join("\n", a.errLines()));
         assertTrue(a.out().contains("eval accuracy"), a.out());
 
         // Killed after step 7: the last save was at step 4, so steps 5-7 are redone on resume.
-        CliTest.Result k = train(killed, Map.of("MUKI_TEST_HALT_AFTER_STEP", "7"));
+        TestSupport.Result k = train(killed, Map.of("MUKI_TEST_HALT_AFTER_STEP", "7"));
         assertEquals(137, k.code());
         assertFalse(Files.exists(killed.resolve(HfCheckpoint.WEIGHTS)));
         assertTrue(Files.exists(killed.resolve(".train-state/state.json")));
-        CliTest.Result r = train(killed, Map.of());
+        TestSupport.Result r = train(killed, Map.of());
         assertEquals(0, r.code(), String.join("\n", r.errLines()));
         assertTrue(r.errLines().stream().anyMatch(l -> l.contains("resuming from step 4")), r.errLines().toString());
         assertArrayEquals(Files.readAllBytes(whole.resolve(HfCheckpoint.WEIGHTS)), Files.readAllBytes(killed.resolve(HfCheckpoint.WEIGHTS)),
@@ -86,11 +86,11 @@ class TrainCliTest {
         assertTrue(acc >= 0.9, "eval accuracy " + acc);
 
         // An existing model is not overwritten without --overwrite; another run's state is refused.
-        CliTest.Result again = train(whole, Map.of());
+        TestSupport.Result again = train(whole, Map.of());
         assertEquals(2, again.code());
         assertTrue(again.errLines().get(again.errLines().size() - 1).contains("already holds a trained model"));
         train(tmp.resolve("other"), Map.of("MUKI_TEST_HALT_AFTER_STEP", "5"));
-        CliTest.Result changed = train(tmp.resolve("other"), Map.of(), "--weight-decay", "0.05");
+        TestSupport.Result changed = train(tmp.resolve("other"), Map.of(), "--weight-decay", "0.05");
         assertEquals(2, changed.code());
         assertTrue(String.join("\n", changed.errLines()).contains("holds a run with other data, labels, model or options"));
     }

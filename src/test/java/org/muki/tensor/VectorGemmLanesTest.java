@@ -3,14 +3,12 @@ package org.muki.tensor;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
+import java.util.Map;
 
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.muki.TestSupport;
 
 /**
  * The AVX2 kernel (6 x 2 vectors of 8) is what a machine without AVX-512 runs; here it runs in a
@@ -19,21 +17,15 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class VectorGemmLanesTest {
     @Test
-    void avx2KernelGivesTheSameBitsAsThisMachinesKernel(@TempDir Path dir) throws Exception {
+    void avx2KernelGivesTheSameBitsAsThisMachinesKernel() throws Exception {
         String[] here = GemmLanesCheck.run();
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        // Output to a file, so that the time limit holds even if the child stops without exiting.
-        Path log = dir.resolve("child.log");
-        Process child = new ProcessBuilder(List.of(java, "-XX:MaxVectorSize=32", "--add-modules", "jdk.incubator.vector",
-                "-cp", System.getProperty("java.class.path"), GemmLanesCheck.class.getName()))
-                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        boolean finished = child.waitFor(120, TimeUnit.SECONDS);
-        if (!finished) child.destroyForcibly().waitFor();
-        String out = Files.readString(log, StandardCharsets.UTF_8).replace("\r\n", "\n");
-        assertTrue(finished, "the 256-bit JVM did not finish in 120 s: " + out);
-        assertEquals(0, child.exitValue(), "the 256-bit JVM failed: " + out);
-        assertTrue(out.contains("lanes 8\n"), "the second JVM was to run 8-float vectors: " + out);
+        TestSupport.Result child = TestSupport.run(List.of(java, "-XX:MaxVectorSize=32", "--add-modules", "jdk.incubator.vector",
+                "-cp", System.getProperty("java.class.path"), GemmLanesCheck.class.getName()), Map.of(), new byte[0]);
+        String out = child.out().replace("\r\n", "\n"), said = out + String.join("\n", child.errLines());
+        assertEquals(0, child.code(), "the 256-bit JVM failed: " + said);
+        assertTrue(out.contains("lanes 8\n"), "the second JVM was to run 8-float vectors: " + said);
         assertTrue(out.contains("digest " + here[1] + "\n"),
-                "results with " + here[0] + "-float vectors differ from those with 8: " + out);
+                "results with " + here[0] + "-float vectors differ from those with 8: " + said);
     }
 }
