@@ -28,13 +28,13 @@ class Nd4jKernelWarningTest {
     @Test
     void warnsOnlyForCpusTheBundledOpenBlasDoesNotKnow() throws IOException {
         assertEquals("nd4j: ND4J's OpenBLAS 0.3.19 does not know this CPU (GenuineIntel family 6 model 207) and runs its Prescott "
-                        + "kernels, 3-4x slower than it could: set OPENBLAS_CORETYPE=SkylakeX (the --backend java GEMM is unaffected)",
+                        + "kernels, 2-4x slower than it could: set OPENBLAS_CORETYPE=SkylakeX (the --backend java GEMM is unaffected)",
                 Nd4jOps.slowOpenBlasCore(cpuinfo("GenuineIntel", 6, 207, "avx avx2 fma avx512f avx512vl")));
         assertEquals("nd4j: ND4J's OpenBLAS 0.3.19 does not know this CPU (GenuineIntel family 6 model 183) and runs its Prescott "
-                        + "kernels, 3-4x slower than it could: set OPENBLAS_CORETYPE=Haswell (the --backend java GEMM is unaffected)",
+                        + "kernels, 2-4x slower than it could: set OPENBLAS_CORETYPE=Haswell (the --backend java GEMM is unaffected)",
                 Nd4jOps.slowOpenBlasCore(cpuinfo("GenuineIntel", 6, 183, "avx avx2 fma")));
         assertEquals("nd4j: ND4J's OpenBLAS 0.3.19 does not know this CPU (AuthenticAMD family 26 model 17) and runs its Barcelona "
-                        + "kernels, 3-4x slower than it could: set OPENBLAS_CORETYPE=SkylakeX (the --backend java GEMM is unaffected)",
+                        + "kernels, 2-4x slower than it could: set OPENBLAS_CORETYPE=SkylakeX (the --backend java GEMM is unaffected)",
                 Nd4jOps.slowOpenBlasCore(cpuinfo("AuthenticAMD", 26, 17, "avx avx2 avx512f")));
         assertNull(Nd4jOps.slowOpenBlasCore(cpuinfo("GenuineIntel", 6, 143, "avx avx2 avx512f")), "Sapphire Rapids is known");
         assertNull(Nd4jOps.slowOpenBlasCore(cpuinfo("GenuineIntel", 6, 167, "avx avx2 avx512f")), "Rocket Lake is known");
